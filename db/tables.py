@@ -1,0 +1,24 @@
+"""The Core `Table` of each SQLModel table, for reads that want rows rather than ORM objects."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from db import models
+
+
+def _table(model: type[object]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+organization = _table(models.Organization)
+app_user = _table(models.User)
+referral = _table(models.Referral)
+customer_profile = _table(models.CustomerProfile)
+customer_requirements = _table(models.CustomerRequirements)
+additional_information = _table(models.AdditionalInformation)
+participant = _table(models.Participant)
+participant_user = _table(models.ParticipantUser)
+activity = _table(models.Activity)
