@@ -1,0 +1,57 @@
+"""Who may see what: the visibility and masking rules of DOMAIN.md as SQL expressions.
+
+Every read in `db.reads` filters through these, so `node`, `nodes`, lists and nested fields
+all obey one rule whatever keys the API layer passes in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, select, type_coerce
+
+from db.models import Participant, ParticipantStatus
+from db.tables import participant
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The organization and user a request acts for, and the instant it reads at."""
+
+    organization_id: uuid.UUID
+    user_id: uuid.UUID
+    now: datetime
+
+
+def visible_referral_ids(viewer: Viewer) -> Select[tuple[uuid.UUID]]:
+    """Referrals the viewer's organization takes part in, in any participant status."""
+    return select(participant.c.referral_id).where(
+        participant.c.organization_id == viewer.organization_id
+    )
+
+
+def contact_visible(viewer: Viewer, referral_id: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
+    """Whether the viewer may read the customer's email and phone: only ACCEPTED participants."""
+    own = participant.alias("own_participation")
+    return exists().where(
+        own.c.referral_id == referral_id,
+        own.c.organization_id == viewer.organization_id,
+        own.c.status == ParticipantStatus.ACCEPTED,
+    )
+
+
+def effective_participant_status(viewer: Viewer) -> ColumnElement[ParticipantStatus]:
+    """The stored status, except that an invitation past its window reads as EXPIRED.
+
+    Expiry is a rule of time: it holds whenever anyone looks, without waiting for a job.
+    """
+    expired = and_(
+        participant.c.status == ParticipantStatus.INVITED,
+        participant.c.expires_date <= viewer.now,
+    )
+    return type_coerce(
+        case((expired, ParticipantStatus.EXPIRED.value), else_=participant.c.status),
+        Participant.__table__.c.status.type,  # type: ignore[attr-defined]
+    ).label("status")
