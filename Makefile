@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` and `make test`. Needs Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test lint format schema bench clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	$(BIN)/referrals db upgrade
+	$(BIN)/referrals demo load --if-empty
+	$(BIN)/referrals demo tokens
+	$(BIN)/referrals serve
+
+test: lint
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+schema: $(INSTALLED)
+	$(BIN)/referrals schema export
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,111 @@
+"""The `referrals` command: serve, migrate, load demo data, mint tokens, export the schema."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from api.app import utc_now
+from api.auth import mint_token
+from api.schema import schema_sdl
+from api.settings import Settings
+from db import demo, migrate
+from db.engine import create_engine
+
+app = typer.Typer(help="The partner referrals GraphQL API.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+schema_app = typer.Typer(help="The GraphQL schema file.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(schema_app, name="schema")
+
+SCHEMA_FILE = Path("schema.graphql")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API with uvicorn (GraphiQL at /graphql)."""
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+def token(
+    org: Annotated[uuid.UUID, typer.Option(help="Organization ID (the `org` claim).")],
+    user: Annotated[uuid.UUID, typer.Option(help="User ID (the `sub` claim).")],
+    hours: Annotated[int, typer.Option(min=1, max=24 * 30, help="Lifetime in hours.")] = 12,
+) -> None:
+    """Mint a development bearer token, signed with the configured HS256 secret."""
+    settings = Settings.from_env()
+    typer.echo(
+        mint_token(
+            settings,
+            organization_id=org,
+            user_id=user,
+            now=utc_now(),
+            lifetime=timedelta(hours=hours),
+        )
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations to DATABASE_URL."""
+    migrate.upgrade(Settings.from_env().database_url)
+
+
+@demo_app.command("load")
+def demo_load(
+    referrals: Annotated[int, typer.Option(min=1, help="How many referrals.")] = 300,
+    if_empty: Annotated[bool, typer.Option(help="Only when the database has no referral.")] = False,
+) -> None:
+    """Load demo organizations, users and referrals."""
+
+    async def load() -> int:
+        engine = create_engine(Settings.from_env().database_url)
+        try:
+            async with engine.begin() as conn:
+                if if_empty and await demo.has_data(conn):
+                    return 0
+                return await demo.load_demo(
+                    conn, now=utc_now(), size=demo.DemoSize(referrals=referrals)
+                )
+        finally:
+            await engine.dispose()
+
+    loaded = asyncio.run(load())
+    typer.echo(f"Loaded {loaded} demo referrals." if loaded else "Demo data already loaded.")
+
+
+@demo_app.command("tokens")
+def demo_tokens() -> None:
+    """Print bearer tokens for the two demo organizations."""
+    settings = Settings.from_env()
+    for organization in demo.DEMO_ORGANIZATIONS[:2]:
+        bearer = mint_token(
+            settings,
+            organization_id=organization.id,
+            user_id=organization.demo_user_id,
+            now=utc_now(),
+        )
+        typer.echo(f"{organization.name} ({organization.demo_user_name}):")
+        typer.echo(f"  Authorization: Bearer {bearer}\n")
+
+
+@schema_app.command("export")
+def schema_export(
+    output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = SCHEMA_FILE,
+) -> None:
+    """Write the schema, as the code defines it, in SDL."""
+    output.write_text(schema_sdl())
+    typer.echo(f"Wrote {output}.")

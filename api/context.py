@@ -1,0 +1,35 @@
+"""The per-request context: who is asking, at what instant, and the request's loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import strawberry
+
+from api.auth import Principal
+from api.loaders import Loaders
+from api.settings import Settings
+from db.access import Viewer
+from db.engine import Database
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    settings: Settings
+    database: Database
+    viewer: Viewer
+    loaders: Loaders
+
+    @classmethod
+    def build(
+        cls, *, settings: Settings, database: Database, principal: Principal, now: datetime
+    ) -> Context:
+        viewer = Viewer(principal.organization_id, principal.user_id, now)
+        return cls(settings, database, viewer, Loaders(database, viewer))
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,77 @@
+"""Request-scoped DataLoaders, one per edge of the graph, over the batched reads of `db.reads`.
+
+Built per request (their caches must not outlive it, nor cross viewers). Each batch opens
+its own pooled connection, so loaders that fire together never share one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+from strawberry.dataloader import DataLoader
+
+from db import reads
+from db.access import Viewer
+from db.engine import Database
+from db.paging import Page, PageRequest
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+Read = Callable[[AsyncConnection, Viewer, Sequence[K]], Awaitable[Sequence[V]]]
+MaybeRow = Row[Any] | None
+PageKey = tuple[uuid.UUID, PageRequest]
+
+
+class Loaders:
+    def __init__(self, database: Database, viewer: Viewer) -> None:
+        self._database = database
+        self._viewer = viewer
+        self.referral_by_id = self._loader(reads.referrals_by_id)
+        self.referral_count = self._loader(reads.referral_counts)
+        self.customer_profile_by_referral = self._loader(reads.customer_profiles_by_referral)
+        self.customer_profile_by_id = self._loader(reads.customer_profiles_by_id)
+        self.requirements_by_referral = self._loader(reads.requirements_by_referral)
+        self.additional_information_by_referral = self._loader(
+            reads.additional_information_by_referral
+        )
+        self.participant_by_id: DataLoader[uuid.UUID, MaybeRow] = self._loader(
+            reads.participants_by_id
+        )
+        self.participants_by_referral = self._loader(self._participants_by_referral)
+        self.users_by_participant = self._loader(reads.users_by_participant)
+        self.user_by_id = self._loader(reads.users_by_id)
+        self.activity_by_id = self._loader(reads.activities_by_id)
+        self.activity_page_by_referral = self._loader(reads.activity_pages_by_referral)
+        self.activity_page_by_participant = self._loader(reads.activity_pages_by_participant)
+        self.activity_count_by_referral = self._loader(reads.activity_counts_by_referral)
+        self.activity_count_by_participant = self._loader(reads.activity_counts_by_participant)
+
+    def _loader(self, read: Read[K, V]) -> DataLoader[K, V]:
+        async def load(keys: list[K]) -> Sequence[V]:
+            async with self._database.engine.connect() as conn:
+                return await read(conn, self._viewer, keys)
+
+        return DataLoader(load_fn=load)
+
+    async def _participants_by_referral(
+        self, conn: AsyncConnection, viewer: Viewer, referral_ids: Sequence[uuid.UUID]
+    ) -> list[list[Row[Any]]]:
+        groups = await reads.participants_by_referral(conn, viewer, referral_ids)
+        # `owner`, `invitedBy` and `actor` usually point into these lists: answer from memory.
+        self.participant_by_id.prime_many({row.id: row for group in groups for row in group})
+        return groups
+
+    async def referral_page(
+        self, *, where: reads.ReferralFilter, order: reads.ReferralOrder, request: PageRequest
+    ) -> Page:
+        async with self._database.engine.connect() as conn:
+            page = await reads.referral_page(
+                conn, self._viewer, where=where, order=order, request=request
+            )
+        self.referral_by_id.prime_many({row.id: row for row in page.rows})
+        return page

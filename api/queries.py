@@ -1,0 +1,135 @@
+"""The Query root: Relay node lookups and the referral graph's entry points."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+from strawberry.dataloader import DataLoader
+
+from api.context import Info
+from api.errors import BadUserInput
+from api.ids import expect_global_id, from_global_id
+from api.loaders import Loaders
+from api.pagination import page_request
+from api.types.activity import Activity
+from api.types.connection import After, Before, First, Last
+from api.types.enums import ReferralOrderField
+from api.types.node import Node
+from api.types.participant import Participant, User
+from api.types.referral import CustomerProfile, Referral
+from api.types.referral_list import (
+    ReferralConnection,
+    ReferralFilterInput,
+    ReferralOrderInput,
+    referral_ordering,
+)
+from db.reads import ReferralFilter
+
+MAX_NODES = 100
+
+NodeLoader = Callable[[Loaders], DataLoader[uuid.UUID, Row[Any] | None]]
+NODE_READERS: dict[str, tuple[NodeLoader, Callable[[Row[Any]], Node]]] = {
+    "Referral": (lambda loaders: loaders.referral_by_id, Referral.from_row),
+    "CustomerProfile": (lambda loaders: loaders.customer_profile_by_id, CustomerProfile.from_row),
+    "Participant": (lambda loaders: loaders.participant_by_id, Participant.from_row),
+    "User": (lambda loaders: loaders.user_by_id, User.from_row),
+    "Activity": (lambda loaders: loaders.activity_by_id, Activity.from_row),
+}
+
+
+async def _nodes(info: Info, ids: list[tuple[str, str]]) -> list[Node | None]:
+    """Resolve (global ID, argument name) pairs.
+
+    Every ID is decoded before any load starts, so a bad one refuses the whole field without
+    leaving a batch running; all loads are issued before any is awaited, so the IDs of one
+    type cost one statement.
+    """
+    keys = [from_global_id(global_id, argument=argument) for global_id, argument in ids]
+    loaders = info.context.loaders
+    pending = [
+        (NODE_READERS[type_name][0](loaders).load(pk), NODE_READERS[type_name][1])
+        for type_name, pk in keys
+    ]
+    return [None if (row := await future) is None else build(row) for future, build in pending]
+
+
+@strawberry.type(description="Read the referral graph. Everything is scoped to your organization.")
+class Query:
+    @strawberry.field(
+        description="Any object by its global ID; null if it does not exist or is not yours to see."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+    ) -> Node | None:
+        (found,) = await _nodes(info, [(id, "id")])
+        return found
+
+    @strawberry.field(
+        description=f"Objects by global ID, in the order asked; null for each one that does not "
+        f"exist or is not yours to see. At most {MAX_NODES} IDs."
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description=f"Up to {MAX_NODES} global IDs.")
+        ],
+    ) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise BadUserInput(
+                f"`ids` takes at most {MAX_NODES} IDs, not {len(ids)}.", argument="ids"
+            )
+        return await _nodes(info, [(global_id, f"ids[{i}]") for i, global_id in enumerate(ids)])
+
+    @strawberry.field(
+        description="One referral by ID; null if it does not exist or your organization "
+        "does not take part in it."
+    )
+    async def referral(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The referral's global ID.")],
+    ) -> Referral | None:
+        row = await info.context.loaders.referral_by_id.load(expect_global_id(id, "Referral"))
+        return None if row is None else Referral.from_row(row)
+
+    @strawberry.field(
+        description="The referrals your organization takes part in, filtered and ordered, "
+        "one page at a time (Relay cursor connection, at most 100 per page)."
+    )
+    async def referrals(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            ReferralFilterInput | None,
+            strawberry.argument(description="Only referrals meeting these conditions."),
+        ] = None,
+        order_by: Annotated[
+            ReferralOrderInput | None,
+            strawberry.argument(description="Order; newest created first by default."),
+        ] = None,
+    ) -> ReferralConnection:
+        settings = info.context.settings
+        order = (order_by or ReferralOrderInput(field=ReferralOrderField.CREATED_DATE)).to_order()
+        where = ReferralFilter() if filter is None else filter.to_filter()
+        request = page_request(
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            ordering=referral_ordering(order),
+            default_size=settings.default_page_size,
+            max_size=settings.max_page_size,
+        )
+        page = await info.context.loaders.referral_page(where=where, order=order, request=request)
+        return ReferralConnection.from_page(page, order, where)

@@ -1,0 +1,102 @@
+"""The domain enums as GraphQL enums, each value described with its stable seed ordinal."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from db.models import ActivityType, ParticipantStatus, ReferralSource, ReferralStatus
+
+
+def _graphql_enum(enum: type[Enum], description: str, values: dict[str, str]) -> None:
+    """Register `enum` with GraphQL, describing every value (a missing one is a bug)."""
+    if set(values) != set(enum.__members__):
+        raise ValueError(f"describe every value of {enum.__name__}")
+    strawberry.enum(enum, description=description)
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values[value.name]
+
+
+_graphql_enum(
+    ReferralStatus,
+    "Where a referral stands. PENDING -> ACTIVE -> WON or LOST; PENDING -> LOST. "
+    "WON and LOST are terminal.",
+    {
+        "PENDING": "Ordinal 0. Created, no invited partner has accepted yet.",
+        "ACTIVE": "Ordinal 1. Being worked: activated, or an invited partner accepted.",
+        "WON": "Ordinal 2. Closed as won. Terminal: the referral no longer changes.",
+        "LOST": "Ordinal 3. Closed as lost, with a statusReason. Terminal.",
+    },
+)
+
+_graphql_enum(
+    ReferralSource,
+    "Where a referral came from.",
+    {
+        "WEB_DIRECT": "Ordinal 0. The customer came directly through the web.",
+        "PARTNER_LED": "Ordinal 1. A partner organization brought the lead.",
+        "AGENT_LED": "Ordinal 2. A Microsoft agent brought the lead.",
+        "P2P": "Ordinal 3. Partner-to-partner: shared by another partner organization.",
+    },
+)
+
+_graphql_enum(
+    ParticipantStatus,
+    "Where an organization's participation (its invitation) stands.",
+    {
+        "INVITED": "Ordinal 0. Invited, not yet answered; sees the lead without contact details.",
+        "ACCEPTED": "Ordinal 1. Works the referral: the owner, or an accepted invitation.",
+        "REJECTED": "Ordinal 2. The invited organization declined.",
+        "EXPIRED": "Ordinal 3. Unanswered past its window (14 days by default).",
+        "MISSED": "Ordinal 4. The referral closed (WON or LOST) while the invitation was open.",
+    },
+)
+
+_graphql_enum(
+    ActivityType,
+    "What happened to a referral; every change writes exactly one activity.",
+    {
+        "CREATED": "The referral was created.",
+        "UPDATED": "The referral's details were edited.",
+        "STATUS_CHANGED": "The referral's status changed (see fromStatus and toStatus).",
+        "PARTICIPANT_INVITED": "An organization was invited (the subject participant).",
+        "INVITATION_ACCEPTED": "An invited organization accepted.",
+        "INVITATION_REJECTED": "An invited organization declined.",
+        "INVITATION_EXPIRED": "An invitation passed its window without an answer.",
+        "INVITATION_MISSED": "An open invitation was closed because the referral was closed.",
+        "NOTE_ADDED": "A participant added a note.",
+    },
+)
+
+
+class OrderDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+_graphql_enum(OrderDirection, "Sort direction.", {"ASC": "Oldest first.", "DESC": "Newest first."})
+
+
+class ReferralOrderField(Enum):
+    CREATED_DATE = "created_date"
+    UPDATED_DATE = "updated_date"
+
+
+_graphql_enum(
+    ReferralOrderField,
+    "What to order referrals by; ties are broken by ID.",
+    {
+        "CREATED_DATE": "When the referral was created.",
+        "UPDATED_DATE": "When the referral last changed.",
+    },
+)
+
+__all__ = [
+    "ActivityType",
+    "OrderDirection",
+    "ParticipantStatus",
+    "ReferralOrderField",
+    "ReferralSource",
+    "ReferralStatus",
+]

@@ -1,0 +1,139 @@
+"""Participants (an organization's part in a referral) and the users who work it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from api.context import Info
+from api.ids import to_global_id
+from api.pagination import page_request
+from api.types.activity import ACTIVITY_ORDERING, ActivityConnection
+from api.types.connection import After, Before, First, Last
+from api.types.enums import ParticipantStatus
+from api.types.node import Node
+from db.models import ParticipantStatus as Status
+
+if TYPE_CHECKING:
+    from api.types.referral import Referral
+
+
+@strawberry.type(description="A person of a partner organization who works referrals.")
+class User(Node):
+    organization_id: strawberry.ID = strawberry.field(
+        description="ID of the user's organization (the `org` claim of its tokens)."
+    )
+    display_name: str = strawberry.field(description="Name to show, e.g. 'Ana Ruiz'.")
+    email: str = strawberry.field(description="Work email address.")
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> User:
+        return cls(
+            id=strawberry.ID(to_global_id("User", row.id)),
+            organization_id=strawberry.ID(str(row.organization_id)),
+            display_name=row.display_name,
+            email=row.email,
+        )
+
+
+@strawberry.type(
+    description="An organization's part in a referral: its owner, or an invitation and its answer."
+)
+class Participant(Node):
+    organization_id: strawberry.ID = strawberry.field(
+        description="ID of the participating organization."
+    )
+    status: ParticipantStatus = strawberry.field(
+        description="Where the participation stands. An unanswered invitation past its "
+        "expiresDate reads EXPIRED."
+    )
+    invited_by_participant_id: strawberry.ID | None = strawberry.field(
+        description="ID of the participant who sent the invitation; null for the owner."
+    )
+    invited_date: datetime | None = strawberry.field(
+        description="When the organization was invited (the owner: when it created the referral)."
+    )
+    responded_date: datetime | None = strawberry.field(
+        description="When the invitation was accepted or rejected; null while unanswered."
+    )
+    expires_date: datetime | None = strawberry.field(
+        description="When an unanswered invitation expires; null for the owner."
+    )
+    pk: strawberry.Private[uuid.UUID]
+    referral_pk: strawberry.Private[uuid.UUID]
+    invited_by_pk: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Participant:
+        inviter = row.invited_by_participant_id
+        return cls(
+            id=strawberry.ID(to_global_id("Participant", row.id)),
+            organization_id=strawberry.ID(str(row.organization_id)),
+            status=row.status,
+            invited_by_participant_id=(
+                None if inviter is None else strawberry.ID(to_global_id("Participant", inviter))
+            ),
+            invited_date=row.invited_date,
+            responded_date=row.responded_date,
+            expires_date=row.expires_date,
+            pk=row.id,
+            referral_pk=row.referral_id,
+            invited_by_pk=inviter,
+        )
+
+    @strawberry.field(description="The organization's users who work this referral.")
+    async def users(self, info: Info) -> list[User]:
+        rows = await info.context.loaders.users_by_participant.load(self.pk)
+        return [User.from_row(row) for row in rows]
+
+    @strawberry.field(description="The participant who sent the invitation; null for the owner.")
+    async def invited_by(self, info: Info) -> Participant | None:
+        if self.invited_by_pk is None:
+            return None
+        row = await info.context.loaders.participant_by_id.load(self.invited_by_pk)
+        return None if row is None else Participant.from_row(row)
+
+    @strawberry.field(
+        description="Activities this participant performed or that concern it, oldest first."
+    )
+    async def referral_activities(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ActivityConnection:
+        settings = info.context.settings
+        request = page_request(
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            ordering=ACTIVITY_ORDERING,
+            default_size=settings.default_page_size,
+            max_size=settings.max_page_size,
+        )
+        loaders = info.context.loaders
+        page = await loaders.activity_page_by_participant.load((self.pk, request))
+        return ActivityConnection.from_page(
+            page, lambda: loaders.activity_count_by_participant.load(self.pk)
+        )
+
+    @strawberry.field(
+        description="The referral as this participant may see it: customer contact details "
+        "appear only when both it and you are ACCEPTED participants."
+    )
+    async def referral_view(
+        self, info: Info
+    ) -> Annotated[Referral, strawberry.lazy("api.types.referral")] | None:
+        from api.types.referral import Referral
+
+        row = await info.context.loaders.referral_by_id.load(self.referral_pk)
+        if row is None:
+            return None
+        return Referral.from_row(row, contact_hidden=self.status is not Status.ACCEPTED)

@@ -1,0 +1,97 @@
+"""The nested query costs a fixed number of SQL statements, whatever the page size."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from db.models import ActivityType, ParticipantStatus
+from tests.conftest import START
+from tests.factories import make_activity, make_actor, make_participant, make_referral
+from tests.helpers import Actor, Api
+
+FULL_NESTED = """
+query ($first: Int!) {
+  referrals(first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id name status version
+      customerProfile { id name address { city country } contact { email phoneNumber } }
+      customerRequirements { industries products }
+      additionalInformation { dealValue currency closingDate }
+      owner { id organizationId }
+      participants {
+        id status organizationId
+        users { id displayName }
+        invitedBy { id organizationId }
+        referralActivities(first: 2) { totalCount nodes { id type actor { id } } }
+        referralView { id status }
+      }
+      activities(first: 5) {
+        totalCount
+        pageInfo { hasNextPage }
+        nodes { id type actor { id organizationId } subject { id } }
+      }
+    }
+  }
+}
+"""
+
+# One statement per edge the query crosses: the page and its total; per referral level the
+# profile, requirements, information, participants, activity page and activity total; per
+# participant level the users, activity page and activity total. `owner`, `invitedBy`,
+# `actor`, `subject` and `referralView` are answered from rows already loaded.
+EXPECTED_STATEMENTS = 11
+
+
+async def _seed(api: Api, count: int) -> Actor:
+    async with api.database.engine.begin() as conn:
+        owner = await make_actor(conn, "Owner")
+        partners = [await make_actor(conn, f"Partner {i}") for i in range(2)]
+        for index in range(count):
+            rows = await make_referral(conn, owner, created=START - timedelta(minutes=index + 10))
+            for number, partner in enumerate(partners):
+                invited = await make_participant(
+                    conn,
+                    rows.id,
+                    partner,
+                    invited_by=rows.owner_participant_id,
+                    invited=START - timedelta(minutes=index + 9 - number),
+                    status=ParticipantStatus.ACCEPTED,
+                )
+                await make_activity(
+                    conn,
+                    rows.id,
+                    ActivityType.INVITATION_ACCEPTED,
+                    START - timedelta(minutes=index + 5 - number),
+                    actor=invited,
+                    subject=invited,
+                )
+    return owner
+
+
+async def test_nested_query_costs_the_same_statements_at_every_page_size(api: Api) -> None:
+    owner = await _seed(api, 100)
+    await api.query(FULL_NESTED, {"first": 1}, actor=owner)  # warm the connection pool
+
+    counts = {}
+    for size in (1, 10, 100):
+        with api.count_statements() as log:
+            data = await api.query(FULL_NESTED, {"first": size}, actor=owner)
+        page = data["referrals"]["nodes"]
+        assert len(page) == size
+        assert all(len(node["participants"]) == 3 for node in page)
+        assert all(node["activities"]["totalCount"] == 5 for node in page)
+        counts[size] = log.count
+
+    assert counts == {1: EXPECTED_STATEMENTS, 10: EXPECTED_STATEMENTS, 100: EXPECTED_STATEMENTS}
+
+
+async def test_unselected_relations_are_not_loaded(api: Api) -> None:
+    owner = await _seed(api, 3)
+    await api.query("{ referrals(first: 1) { nodes { id } } }", actor=owner)
+
+    with api.count_statements() as log:
+        await api.query("{ referrals(first: 3) { nodes { id name status } } }", actor=owner)
+
+    assert log.count == 1  # the page only: no total, no nested table touched
