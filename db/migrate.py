@@ -34,3 +34,8 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Revert migrations down to `revision` ("base" for an empty database)."""
+    command.downgrade(alembic_config(url), revision)

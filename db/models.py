@@ -182,7 +182,7 @@ class Participant(SQLModel, table=True):
     invited_date: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     responded_date: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     expires_date: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
-    note: str | None = Field(default=None, sa_column=Column(String(1000)))
+    note: str | None = Field(default=None, sa_column=Column(String(2000)))
 
 
 class ParticipantUser(SQLModel, table=True):
@@ -229,3 +229,19 @@ class Activity(SQLModel, table=True):
         default=None, sa_column=_enum_column(ReferralStatus, "to_status", nullable=True)
     )
     note: str | None = Field(default=None, sa_column=Column(String(2000)))
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A createReferral retry key: the first request's body hash and the referral it made."""
+
+    __tablename__ = "idempotency_key"
+
+    organization_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("organization.id"), primary_key=True)
+    )
+    key: str = Field(sa_column=Column(String(200), primary_key=True))
+    request_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    referral_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("referral.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_date: datetime = Field(sa_column=_timestamp())

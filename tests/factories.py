@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.ids import uuid7
 from db.models import ActivityType, ParticipantStatus, ReferralSource, ReferralStatus
 from db.tables import (
     activity,
@@ -189,7 +190,7 @@ async def make_activity(
     to_status: ReferralStatus | None = None,
     note: str | None = None,
 ) -> uuid.UUID:
-    activity_id = uuid.uuid4()
+    activity_id = uuid7()
     await conn.execute(
         activity.insert().values(
             id=activity_id,

@@ -28,8 +28,18 @@ def _run(connection: Connection) -> None:
 async def _run_online(url: str) -> None:
     engine = create_engine(url)
     try:
-        async with engine.begin() as connection:
+        async with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch migrations rebuild tables (copy, drop, rename): with foreign keys on,
+                # dropping a referenced table fails or cascades into its children's rows.
+                await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             await connection.run_sync(_run)
+            await connection.commit()
+            if sqlite:
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migration left dangling foreign keys: {broken[:5]}")
     finally:
         await engine.dispose()
 
