@@ -17,12 +17,16 @@ from db.engine import Database
 Clock = Callable[[], datetime]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Context:
     settings: Settings
     database: Database
     viewer: Viewer
     loaders: Loaders
+
+    def forget_reads(self) -> None:
+        """Drop every loader cache: after a write, later fields must read the new state."""
+        self.loaders = Loaders(self.database, self.viewer)
 
     @classmethod
     def build(

@@ -10,6 +10,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import is_unexpected
+from api.mutations import Mutation
 from api.queries import Query
 from api.types.activity import Activity
 from api.types.participant import Participant, User
@@ -32,13 +33,23 @@ DecimalScalar = strawberry.scalar(
     name="Decimal",
     description="An exact decimal number as a string, e.g. '125000.50' (never a float).",
     serialize=str,
-    parse_value=lambda value: Decimal(str(value)),
+    parse_value=lambda value: _decimal(value),
 )
+
+
+def _decimal(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("a Decimal is a string of digits like '1250.50'")
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        raise ValueError(f"{str(value)[:40]!r} is not a decimal number like '1250.50'") from None
 
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=[Referral, CustomerProfile, Participant, User, Activity],
         extensions=[
             lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal error.")

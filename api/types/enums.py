@@ -9,16 +9,18 @@ import strawberry
 from db.models import ActivityType, ParticipantStatus, ReferralSource, ReferralStatus
 
 
-def _graphql_enum(enum: type[Enum], description: str, values: dict[str, str]) -> None:
+def graphql_enum(
+    enum: type[Enum], description: str, values: dict[str, str], *, name: str | None = None
+) -> None:
     """Register `enum` with GraphQL, describing every value (a missing one is a bug)."""
     if set(values) != set(enum.__members__):
         raise ValueError(f"describe every value of {enum.__name__}")
-    strawberry.enum(enum, description=description)
+    strawberry.enum(enum, name=name, description=description)
     for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
         value.description = values[value.name]
 
 
-_graphql_enum(
+graphql_enum(
     ReferralStatus,
     "Where a referral stands. PENDING -> ACTIVE -> WON or LOST; PENDING -> LOST. "
     "WON and LOST are terminal.",
@@ -30,7 +32,7 @@ _graphql_enum(
     },
 )
 
-_graphql_enum(
+graphql_enum(
     ReferralSource,
     "Where a referral came from.",
     {
@@ -41,7 +43,7 @@ _graphql_enum(
     },
 )
 
-_graphql_enum(
+graphql_enum(
     ParticipantStatus,
     "Where an organization's participation (its invitation) stands.",
     {
@@ -53,7 +55,7 @@ _graphql_enum(
     },
 )
 
-_graphql_enum(
+graphql_enum(
     ActivityType,
     "What happened to a referral; every change writes exactly one activity.",
     {
@@ -75,7 +77,7 @@ class OrderDirection(Enum):
     DESC = "DESC"
 
 
-_graphql_enum(OrderDirection, "Sort direction.", {"ASC": "Oldest first.", "DESC": "Newest first."})
+graphql_enum(OrderDirection, "Sort direction.", {"ASC": "Oldest first.", "DESC": "Newest first."})
 
 
 class ReferralOrderField(Enum):
@@ -83,7 +85,7 @@ class ReferralOrderField(Enum):
     UPDATED_DATE = "updated_date"
 
 
-_graphql_enum(
+graphql_enum(
     ReferralOrderField,
     "What to order referrals by; ties are broken by ID.",
     {
