@@ -97,6 +97,7 @@ async def test_nodes_names_the_bad_position(api: Api) -> None:
         ('filter: {country: "Germany"}', "`filter.country` must be an ISO 3166-1 alpha-2 code"),
         ('filter: {createdAfter: "2026-01-01T00:00:00"}', "`filter.createdAfter` needs a time"),
         (f'filter: {{search: "{"x" * 201}"}}', "`filter.search` must be at most 200 characters."),
+        ('filter: {search: "a\\u0000b"}', "`filter.search` must be plain text"),
     ],
 )
 async def test_list_arguments_out_of_range_are_refused(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import Literal
 
@@ -63,6 +64,12 @@ class ReferralFilterInput:
         if search is not None and len(search) > SEARCH_MAX_LENGTH:
             raise BadUserInput(
                 f"`filter.search` must be at most {SEARCH_MAX_LENGTH} characters.",
+                argument="filter.search",
+            )
+        if search is not None and any(unicodedata.category(c) in ("Cc", "Cs") for c in search):
+            # PostgreSQL refuses NUL bytes and lone surrogates cannot be encoded: say so here.
+            raise BadUserInput(
+                "`filter.search` must be plain text without control characters.",
                 argument="filter.search",
             )
         return ReferralFilter(

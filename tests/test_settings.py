@@ -1,0 +1,53 @@
+"""Settings come from the environment in one place and refuse bad values by name."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from api.settings import DEVELOPMENT_JWT_SECRET, Settings, SettingsError
+
+SECRET = "s" * 40
+
+
+def test_defaults_serve_development_on_sqlite() -> None:
+    settings = Settings.from_env({})
+    assert settings.environment == "development"
+    assert settings.database_url == "sqlite+aiosqlite:///var/referrals.db"
+    assert settings.invitation_window == timedelta(days=14)
+    assert settings.graphiql is True
+
+
+def test_environment_overrides() -> None:
+    settings = Settings.from_env(
+        {
+            "APP_ENV": "production",
+            "JWT_SECRET": SECRET,
+            "DATABASE_URL": "postgresql+asyncpg://db/referrals",
+            "INVITATION_WINDOW_DAYS": "7",
+            "DB_POOL_SIZE": "3",
+        }
+    )
+    assert settings.is_production
+    assert settings.graphiql is False  # production default
+    assert settings.invitation_window == timedelta(days=7)
+    assert settings.db_pool_size == 3
+    assert settings.database_url == "postgresql+asyncpg://db/referrals"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"APP_ENV": "staging"}, "APP_ENV must be 'development' or 'production'"),
+        ({"APP_ENV": "production"}, "JWT_SECRET must be set in production"),
+        ({"APP_ENV": "production", "JWT_SECRET": DEVELOPMENT_JWT_SECRET}, "must be set in"),
+        ({"JWT_SECRET": "short"}, "JWT_SECRET must be at least 32 characters"),
+        ({"INVITATION_WINDOW_DAYS": "two"}, "INVITATION_WINDOW_DAYS must be an integer"),
+        ({"INVITATION_WINDOW_DAYS": "0"}, "INVITATION_WINDOW_DAYS must be at least 1"),
+        ({"GRAPHIQL": "maybe"}, "GRAPHIQL must be true or false"),
+    ],
+)
+def test_bad_settings_are_refused_by_name(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(environ)
