@@ -9,10 +9,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.ids import uuid7
 from db.models import ActivityType, ParticipantStatus, ReferralSource, ReferralStatus
 from db.tables import (
-    activity,
     additional_information,
     app_user,
     customer_profile,
@@ -22,6 +20,7 @@ from db.tables import (
     participant_user,
     referral,
 )
+from db.transactions import record
 from tests.helpers import Actor
 
 
@@ -190,18 +189,15 @@ async def make_activity(
     to_status: ReferralStatus | None = None,
     note: str | None = None,
 ) -> uuid.UUID:
-    activity_id = uuid7()
-    await conn.execute(
-        activity.insert().values(
-            id=activity_id,
-            referral_id=referral_id,
-            type=type_,
-            occurred_date=occurred,
-            actor_participant_id=actor,
-            subject_participant_id=subject,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-        )
+    """An activity as the write path records it, at a time of the test's choosing."""
+    return await record(
+        conn,
+        referral_id,
+        type_,
+        occurred,
+        actor=actor,
+        subject=subject,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
     )
-    return activity_id

@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import Row
+from strawberry.dataloader import DataLoader
 
 from api.context import Info
 from api.ids import to_global_id
+from api.pagination import page_request
 from api.types.connection import PageInfo, cursors, page_info
 from api.types.enums import ActivityType, ReferralStatus
 from api.types.node import Node
-from db.paging import Page, Position
+from db.paging import Page, PageRequest, Position
 
 if TYPE_CHECKING:
     from api.types.participant import Participant
@@ -104,3 +106,29 @@ class ActivityConnection:
     @strawberry.field(description="How many activities there are in all pages together.")
     async def total_count(self) -> int:
         return await self.count()
+
+
+async def activity_connection(
+    info: Info,
+    pages: DataLoader[tuple[uuid.UUID, PageRequest], Page],
+    counts: DataLoader[uuid.UUID, int],
+    parent: uuid.UUID,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> ActivityConnection:
+    """One parent's page of activities, its total loaded only if asked for."""
+    settings = info.context.settings
+    request = page_request(
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        ordering=ACTIVITY_ORDERING,
+        default_size=settings.default_page_size,
+        max_size=settings.max_page_size,
+    )
+    page = await pages.load((parent, request))
+    return ActivityConnection.from_page(page, lambda: counts.load(parent))

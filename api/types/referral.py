@@ -12,8 +12,7 @@ from sqlalchemy import Row
 
 from api.context import Info
 from api.ids import to_global_id
-from api.pagination import page_request
-from api.types.activity import ACTIVITY_ORDERING, ActivityConnection
+from api.types.activity import ActivityConnection, activity_connection
 from api.types.connection import After, Before, First, Last
 from api.types.enums import ReferralSource, ReferralStatus
 from api.types.node import Node
@@ -186,18 +185,14 @@ class Referral(Node):
         last: Last = None,
         before: Before = None,
     ) -> ActivityConnection:
-        settings = info.context.settings
-        request = page_request(
+        loaders = info.context.loaders
+        return await activity_connection(
+            info,
+            loaders.activity_page_by_referral,
+            loaders.activity_count_by_referral,
+            self.pk,
             first=first,
             after=after,
             last=last,
             before=before,
-            ordering=ACTIVITY_ORDERING,
-            default_size=settings.default_page_size,
-            max_size=settings.max_page_size,
-        )
-        loaders = info.context.loaders
-        page = await loaders.activity_page_by_referral.load((self.pk, request))
-        return ActivityConnection.from_page(
-            page, lambda: loaders.activity_count_by_referral.load(self.pk)
         )
