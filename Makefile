@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format schema bench clean
+.PHONY: install run test lint format schema schema-check bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(INSTALLED)
 	$(BIN)/referrals demo tokens
 	$(BIN)/referrals serve
 
-test: lint
+test: lint schema-check
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
@@ -34,6 +34,12 @@ format: $(INSTALLED)
 
 schema: $(INSTALLED)
 	$(BIN)/referrals schema export
+
+# The code's schema against the committed file, and against the last release once one is tagged.
+schema-check: $(INSTALLED)
+	$(BIN)/referrals schema check --against HEAD
+	@tag=$$(git describe --tags --abbrev=0 2>/dev/null || true); \
+	if [ -n "$$tag" ]; then $(BIN)/referrals schema check --against "$$tag"; fi
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

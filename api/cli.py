@@ -13,7 +13,9 @@ import uvicorn
 
 from api.app import utc_now
 from api.auth import mint_token
-from api.schema import schema_sdl
+from api.documents import validate_documents
+from api.schema import build_schema, schema_sdl
+from api.schema_check import committed_schema, compare
 from api.settings import Settings
 from db import demo, migrate
 from db.engine import create_engine
@@ -100,6 +102,50 @@ def demo_tokens() -> None:
         )
         typer.echo(f"{organization.name} ({organization.demo_user_name}):")
         typer.echo(f"  Authorization: Bearer {bearer}\n")
+
+
+@schema_app.command("check")
+def schema_check(
+    against: Annotated[
+        str, typer.Option(help="Git ref (its schema.graphql) or SDL file to compare with.")
+    ] = "HEAD",
+    allow_breaking: Annotated[
+        bool, typer.Option(help="Report breaking changes without failing.")
+    ] = False,
+) -> None:
+    """Compare the code's schema with a committed one; fail on breaking changes."""
+    try:
+        old = committed_schema(against, SCHEMA_FILE)
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    report = compare(old, schema_sdl())
+    for label, changes in (
+        ("breaking", report.breaking),
+        ("dangerous", report.dangerous),
+        ("safe", report.safe),
+    ):
+        for change in changes:
+            typer.echo(f"{label}: {change}")
+    typer.echo(
+        f"{len(report.breaking)} breaking, {len(report.dangerous)} dangerous, "
+        f"{len(report.safe)} safe changes against {against}."
+    )
+    if report.breaking and not allow_breaking:
+        raise typer.Exit(1)
+
+
+@schema_app.command("validate")
+def schema_validate(
+    documents: Annotated[list[Path], typer.Argument(help="GraphQL operation files.")],
+) -> None:
+    """Validate frontend operation documents against the code's schema."""
+    problems = validate_documents(build_schema(), documents)
+    for problem in problems:
+        typer.echo(problem)
+    typer.echo(f"{len(documents)} documents, {len(problems)} problems.")
+    if problems:
+        raise typer.Exit(1)
 
 
 @schema_app.command("export")
