@@ -11,12 +11,12 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from api.app import utc_now
 from api.auth import mint_token
 from api.documents import validate_documents
 from api.schema import build_schema, schema_sdl
 from api.schema_check import committed_schema, compare
 from api.settings import Settings
+from api.view import utc_now
 from db import demo, migrate
 from db.engine import create_engine
 

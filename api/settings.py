@@ -28,6 +28,26 @@ class Settings:
     max_page_size: int = 100
     db_pool_size: int = 10
     graphiql: bool = True
+    introspection: bool = True
+    # Limits per operation, fragments included (issue 4).
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_directives: int = 50
+    max_cost: int = 50_000  # nodes, counted before execution as GitHub does
+    # Per-organization leaky bucket of query cost: how much it holds, how fast it drains.
+    cost_budget: int = 250_000
+    cost_budget_refill_per_second: float = 2_500.0
+    max_body_bytes: int = 1024 * 1024
+    batching: bool = False
+    max_batch_operations: int = 10
+    resolver_deadline_seconds: float = 10.0
+    cors_origins: tuple[str, ...] = ()
+    # Production tokens: RS256/ES256 verified against a JWKS file or URL.
+    jwks: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -51,6 +71,29 @@ class Settings:
             invitation_window=timedelta(days=_int(env, "INVITATION_WINDOW_DAYS", 14, low=1)),
             db_pool_size=_int(env, "DB_POOL_SIZE", 10, low=1),
             graphiql=_bool(env, "GRAPHIQL", environment == "development"),
+            introspection=_bool(env, "INTROSPECTION", environment == "development"),
+            max_depth=_int(env, "MAX_QUERY_DEPTH", 10, low=1),
+            max_aliases=_int(env, "MAX_ALIASES", 15, low=0),
+            max_tokens=_int(env, "MAX_TOKENS", 2000, low=10),
+            max_directives=_int(env, "MAX_DIRECTIVES", 50, low=0),
+            max_cost=_int(env, "MAX_QUERY_COST", 50_000, low=1),
+            cost_budget=_int(env, "COST_BUDGET", 250_000, low=1),
+            cost_budget_refill_per_second=float(
+                _int(env, "COST_BUDGET_REFILL_PER_SECOND", 2_500, low=1)
+            ),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 1024 * 1024, low=1024),
+            batching=_bool(env, "BATCHING", False),
+            max_batch_operations=_int(env, "MAX_BATCH_OPERATIONS", 10, low=1),
+            resolver_deadline_seconds=float(_int(env, "RESOLVER_DEADLINE_SECONDS", 10, low=1)),
+            cors_origins=tuple(
+                origin.strip()
+                for origin in env.get("CORS_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
+            jwks=env.get("JWKS") or None,
+            jwt_issuer=env.get("JWT_ISSUER") or None,
+            jwt_audience=env.get("JWT_AUDIENCE") or None,
+            jwt_leeway_seconds=_int(env, "JWT_LEEWAY_SECONDS", 30, low=0),
         )
         if len(settings.jwt_secret) < 32:
             raise SettingsError("JWT_SECRET must be at least 32 characters (HS256 key strength)")
