@@ -389,10 +389,12 @@ async def _close_open_invitations(
     """Unanswered invitations end with the referral: MISSED, or EXPIRED if already past due."""
     open_invitations = (
         await conn.execute(
-            select(participant.c.id, participant.c.expires_date).where(
+            select(participant.c.id, participant.c.expires_date)
+            .where(
                 participant.c.referral_id == referral_id,
                 participant.c.status == ParticipantStatus.INVITED,
             )
+            .order_by(participant.c.invited_date, participant.c.id)
         )
     ).all()
     for invitation in open_invitations:

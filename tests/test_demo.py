@@ -1,23 +1,31 @@
-"""Demo data: valid by the domain's rules, and the same rows for the same seed."""
+"""Demo data: valid by the domain's rules, written as the mutations write, the same for a seed.
+
+The histories are replayed by the rules of `db.writes` (who may act, the transitions, one version
+per change, the side effects of closing and of inviting again), and a few real mutations on
+loaded demo data must extend them the way the demo itself does.
+"""
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import AsyncIterator
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Row, Select, Table, select
+from sqlalchemy import Row, Select, Table, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
+from db import writes
+from db.access import Viewer
 from db.demo import DEMO_ORGANIZATIONS, DemoSize, has_data, load_demo
-from db.engine import create_engine
+from db.engine import Database, create_engine
 from db.models import ActivityType, ParticipantStatus, ReferralStatus
+from db.refusals import RefusalCode, Refused
 from db.tables import (
     activity,
     additional_information,
@@ -48,6 +56,11 @@ TABLES = (
 EMAIL = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*@[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
+# The note of an UPDATED entry: "Changed " and the changed columns, as update_referral writes it.
+CHANGED = re.compile(
+    r"^Changed (?:(?:customerProfile|customerRequirements|additionalInformation)\.)?[a-z_0-9]+"
+    r"(?:, (?:(?:customerProfile|customerRequirements|additionalInformation)\.)?[a-z_0-9]+)*$"
+)
 CURRENCY_OF = {
     "US": "USD",
     "GB": "GBP",
@@ -73,6 +86,12 @@ CALLING_CODE = {
     "BR": "+55",
 }
 
+A = ActivityType
+P = ParticipantStatus
+R = ReferralStatus
+SIDE_EFFECTS = (A.INVITATION_EXPIRED, A.INVITATION_MISSED)
+OPEN = (R.PENDING, R.ACTIVE)
+
 Rows = dict[str, list[Row[Any]]]
 
 
@@ -83,14 +102,22 @@ async def new_engine(path: Path) -> AsyncEngine:
     return engine
 
 
+async def read_all(engine: AsyncEngine) -> Rows:
+    """Every table's rows in key order, and under "inserted" the activities as inserted."""
+    async with engine.connect() as conn:
+        rows = {table.name: list(await conn.execute(_in_key_order(table))) for table in TABLES}
+        inserted = select(activity.c.id, activity.c.referral_id).order_by(literal_column("rowid"))
+        rows["inserted"] = list(await conn.execute(inserted))
+        return rows
+
+
 async def load_and_read(path: Path, *, seed: int = 7, size: DemoSize = SIZE) -> Rows:
     """Load demo data into a new database at `path`; every table's rows, in key order."""
     engine = await new_engine(path)
     try:
         async with engine.begin() as conn:
             assert await load_demo(conn, now=NOW, size=size, seed=seed) == size.referrals
-        async with engine.connect() as conn:
-            return {table.name: list(await conn.execute(_in_key_order(table))) for table in TABLES}
+        return await read_all(engine)
     finally:
         await engine.dispose()
 
@@ -106,6 +133,14 @@ def by_referral(rows: list[Row[Any]]) -> dict[Any, list[Row[Any]]]:
     return grouped
 
 
+def histories(rows: Rows) -> dict[Any, list[Row[Any]]]:
+    """Each referral's activities in the order the API lists them: (occurred_date, id)."""
+    return {
+        referral_id: sorted(entries, key=lambda row: (row.occurred_date, row.id))
+        for referral_id, entries in by_referral(rows["activity"]).items()
+    }
+
+
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     engine = await new_engine(tmp_path / "demo.db")
@@ -116,6 +151,12 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def demo(tmp_path: Path) -> Rows:
     return await load_and_read(tmp_path / "demo.db")
+
+
+@pytest.fixture(scope="module")
+async def full(tmp_path_factory: pytest.TempPathFactory) -> Rows:
+    """A load of the default size, as `make run` makes it."""
+    return await load_and_read(tmp_path_factory.mktemp("full") / "demo.db", size=DemoSize())
 
 
 async def test_has_data_is_false_before_loading_and_true_after(engine: AsyncEngine) -> None:
@@ -153,26 +194,35 @@ async def test_each_referral_has_an_owner_and_invited_other_organizations(demo: 
     check_participants(demo, count=3)
 
 
-def check_participants(demo: Rows, *, count: int) -> None:
-    participants = by_referral(demo["participant"])
-    for ref in demo["referral"]:
-        rows = participants[ref.id]
-        assert len(rows) == count
-        owners = [row for row in rows if row.invited_by_participant_id is None]
+def check_participants(rows: Rows, *, count: int) -> None:
+    """`count` organizations per referral; one row each, but for invitations that lapsed."""
+    participants = by_referral(rows["participant"])
+    for ref in rows["referral"]:
+        parts = {row.id: row for row in participants[ref.id]}
+        owners = [row for row in parts.values() if row.invited_by_participant_id is None]
         assert len(owners) == 1
         owner = owners[0]
-        assert owner.status is ParticipantStatus.ACCEPTED
+        assert owner.status is P.ACCEPTED
         assert owner.organization_id == ref.owner_organization_id
         assert owner.invited_date == owner.responded_date == ref.created_date
         assert owner.expires_date is None
-        assert len({row.organization_id for row in rows}) == count, "an organization twice"
-        for row in rows:
+        assert owner.note is None
+        rows_of: dict[Any, list[Row[Any]]] = defaultdict(list)
+        for row in sorted(parts.values(), key=lambda row: row.invited_date):
+            rows_of[row.organization_id].append(row)
+        assert len(rows_of) == count
+        for again in rows_of.values():
+            # An organization is invited again only after its earlier invitation lapsed.
+            assert all(row.status is P.EXPIRED for row in again[:-1])
+        for row in parts.values():
             if row is owner:
                 continue
-            assert row.invited_by_participant_id == owner.id
+            inviter = parts[row.invited_by_participant_id]
+            assert inviter.status is P.ACCEPTED, "only accepted participants invite"
+            assert inviter.responded_date < row.invited_date
             assert row.invited_date > ref.created_date
             assert row.expires_date == row.invited_date + WINDOW
-            answered = row.status in (ParticipantStatus.ACCEPTED, ParticipantStatus.REJECTED)
+            answered = row.status in (P.ACCEPTED, P.REJECTED)
             assert (row.responded_date is not None) == answered
             if answered:
                 assert row.invited_date < row.responded_date < row.expires_date
@@ -194,99 +244,152 @@ async def test_referral_status_agrees_with_its_participants(demo: Rows) -> None:
     check_statuses(demo)
 
 
-def check_statuses(demo: Rows) -> None:
-    participants = by_referral(demo["participant"])
-    seen = set()
-    for ref in demo["referral"]:
-        seen.add(ref.status)
+def check_statuses(rows: Rows) -> None:
+    participants = by_referral(rows["participant"])
+    for ref in rows["referral"]:
         invited = [row for row in participants[ref.id] if row.invited_by_participant_id]
         statuses = [row.status for row in invited]
-        accepted = statuses.count(ParticipantStatus.ACCEPTED)
-        if ref.status is ReferralStatus.PENDING:
-            assert accepted == 0
-        if ref.status is ReferralStatus.ACTIVE:
-            assert accepted >= 1
-        if ref.status in (ReferralStatus.WON, ReferralStatus.LOST):
-            assert ParticipantStatus.INVITED not in statuses, "open invitations become MISSED"
-        if ref.status is ReferralStatus.LOST:
+        if ref.status is R.PENDING:
+            assert P.ACCEPTED not in statuses, "an acceptance activates a PENDING referral"
+        if ref.status in (R.WON, R.LOST):
+            assert P.INVITED not in statuses, "open invitations end when the referral closes"
+        if ref.status is R.LOST:
             assert ref.status_reason
-        else:
+        elif ref.status is not R.WON:
             assert ref.status_reason is None
         for row in invited:
-            if row.status in (ParticipantStatus.EXPIRED, ParticipantStatus.MISSED):
+            if row.status in (P.EXPIRED, P.MISSED):
                 assert row.responded_date is None
-            if row.status is ParticipantStatus.EXPIRED:
+            if row.status is P.EXPIRED:
                 assert row.expires_date <= NOW
-            if row.status is ParticipantStatus.MISSED:
-                assert ref.status in (ReferralStatus.WON, ReferralStatus.LOST)
-    assert seen == set(ReferralStatus)
+            if row.status is P.MISSED:
+                assert ref.status in (R.WON, R.LOST)
 
 
-async def test_history_is_complete_and_matches_the_referral(demo: Rows) -> None:
+async def test_histories_are_what_the_mutations_write(demo: Rows) -> None:
     check_history(demo, minimum=5)
 
 
-def check_history(demo: Rows, *, minimum: int) -> None:
-    activities = by_referral(demo["activity"])
-    participants = by_referral(demo["participant"])
-    for ref in demo["referral"]:
-        history = sorted(activities[ref.id], key=lambda row: row.occurred_date)
-        parts = {row.id: row for row in participants[ref.id]}
-        owner = next(row for row in parts.values() if row.invited_by_participant_id is None)
-        assert ref.version == len(history) >= minimum
-        first = history[0]
-        assert first.type is ActivityType.CREATED
-        assert first.actor_participant_id == owner.id
-        assert first.to_status is ReferralStatus.PENDING
-        assert [row.type for row in history].count(ActivityType.CREATED) == 1
-        times = [row.occurred_date for row in history]
-        assert all(a < b for a, b in pairwise(times)), "not increasing"
-        assert ref.created_date == times[0] <= ref.updated_date == times[-1] <= NOW
+def check_history(rows: Rows, *, minimum: int) -> None:
+    participants = by_referral(rows["participant"])
+    listed = histories(rows)
+    for ref in rows["referral"]:
+        assert len(listed[ref.id]) >= minimum
+        replay(ref, listed[ref.id], {row.id: row for row in participants[ref.id]})
 
-        status = ReferralStatus.PENDING
-        accepted = {owner.id}
-        for row in history:
-            if row.actor_participant_id is not None:
-                assert row.actor_participant_id in parts
-            if row.subject_participant_id is not None:
-                assert row.subject_participant_id in parts
-            if row.type is ActivityType.PARTICIPANT_INVITED:
-                assert row.actor_participant_id == owner.id
-                subject = parts[row.subject_participant_id]
-                assert subject.invited_date == row.occurred_date
-            elif row.type in (ActivityType.INVITATION_ACCEPTED, ActivityType.INVITATION_REJECTED):
-                assert row.actor_participant_id == row.subject_participant_id
-                assert parts[row.subject_participant_id].responded_date == row.occurred_date
-                if row.type is ActivityType.INVITATION_ACCEPTED:
-                    accepted.add(row.subject_participant_id)
-                    if status is ReferralStatus.PENDING:
-                        assert (row.from_status, row.to_status) == (
-                            ReferralStatus.PENDING,
-                            ReferralStatus.ACTIVE,
-                        )
-                        status = ReferralStatus.ACTIVE
-                    else:
-                        assert row.from_status is None
-                        assert row.to_status is None
-            elif row.type in (ActivityType.INVITATION_MISSED, ActivityType.INVITATION_EXPIRED):
-                assert row.actor_participant_id is None
-                assert row.subject_participant_id is not None
-            elif row.type is not ActivityType.CREATED:
-                # Status changes, notes and edits: only by an accepted participant, while open.
-                assert row.actor_participant_id in accepted, row.type
-                assert status in (ReferralStatus.PENDING, ReferralStatus.ACTIVE)
-                if row.type is ActivityType.STATUS_CHANGED:
-                    assert row.from_status is status
-                    status = row.to_status
-        assert status is ref.status
 
-        final = {row.id: row.status for row in parts.values()}
-        for row in history:
-            if row.type is ActivityType.INVITATION_MISSED:
-                assert final[row.subject_participant_id] is ParticipantStatus.MISSED
-            if row.type is ActivityType.INVITATION_EXPIRED:
-                assert final[row.subject_participant_id] is ParticipantStatus.EXPIRED
-                assert parts[row.subject_participant_id].expires_date == row.occurred_date
+def replay(ref: Row[Any], history: list[Row[Any]], parts: dict[Any, Row[Any]]) -> None:
+    """Play the history forward by the rules of `db.writes`: the stored rows are its outcome."""
+    owner = next(row for row in parts.values() if row.invited_by_participant_id is None)
+    created = history[0]
+    assert (
+        created.type,
+        created.actor_participant_id,
+        created.subject_participant_id,
+        created.from_status,
+        created.to_status,
+        created.note,
+    ) == (A.CREATED, owner.id, None, None, R.PENDING, None)
+    assert created.occurred_date == ref.created_date
+
+    status, reason = R.PENDING, None
+    state = {owner.id: P.ACCEPTED}  # the participants made so far, as they stand
+    change = created  # the last change: side effects share its instant
+    changes = 1  # the version: one per change, side effects excluded
+    for row, following in zip(history[1:], [*history[2:], None], strict=True):
+        at = row.occurred_date
+        if row.type in SIDE_EFFECTS:
+            subject = parts[row.subject_participant_id]
+            assert (row.actor_participant_id, row.from_status, row.to_status, row.note) == (
+                None,
+                None,
+                None,
+                None,
+            )
+            assert state.get(subject.id) is P.INVITED, "only an open invitation ends so"
+            closing = change.type is A.STATUS_CHANGED and change.to_status in writes.CLOSED
+            closing = closing and change.occurred_date == at
+            inviting_again = (
+                following is not None
+                and following.type is A.PARTICIPANT_INVITED
+                and following.occurred_date == at
+                and parts[following.subject_participant_id].organization_id
+                == subject.organization_id
+            )
+            if row.type is A.INVITATION_MISSED:
+                assert closing
+                assert at < subject.expires_date
+                state[subject.id] = P.MISSED
+            else:
+                # Never on its own: expiry is stored only by a close or by inviting again.
+                assert closing or inviting_again, "an INVITATION_EXPIRED without its change"
+                assert subject.expires_date <= at
+                state[subject.id] = P.EXPIRED
+            continue
+
+        # A change of its own: strictly after the last, and only while the referral is open.
+        assert at > change.occurred_date, "changes have increasing timestamps"
+        assert status in OPEN, f"{row.type} on a {status} referral"
+        change, changes = row, changes + 1
+        actor = row.actor_participant_id
+        if row.type in (A.INVITATION_ACCEPTED, A.INVITATION_REJECTED):
+            invited = parts[row.subject_participant_id]
+            assert actor == invited.id
+            assert state.get(invited.id) is P.INVITED
+            assert at < invited.expires_date
+            assert invited.responded_date == at
+            accepted = row.type is A.INVITATION_ACCEPTED
+            activates = accepted and status is R.PENDING
+            expected = (R.PENDING, R.ACTIVE) if activates else (None, None)
+            assert (row.from_status, row.to_status) == expected
+            status = R.ACTIVE if activates else status
+            if accepted:
+                assert row.note is None
+            else:
+                assert row.note == invited.note, "a rejection's reason is the participant's note"
+            state[invited.id] = P.ACCEPTED if accepted else P.REJECTED
+            continue
+
+        assert state.get(actor) is P.ACCEPTED, f"{row.type} by a participant who did not accept"
+        if row.type is A.PARTICIPANT_INVITED:
+            invited = parts[row.subject_participant_id]
+            assert invited.id not in state
+            assert invited.invited_by_participant_id == actor
+            assert invited.invited_date == at
+            assert invited.expires_date == at + WINDOW
+            assert invited.organization_id != owner.organization_id
+            assert not any(
+                parts[other].organization_id == invited.organization_id
+                and other_state in (P.INVITED, P.ACCEPTED)
+                for other, other_state in state.items()
+            ), "an organization holds one open participation"
+            assert (row.from_status, row.to_status) == (None, None)
+            if invited.status is not P.REJECTED:  # a rejection replaces the note
+                assert row.note == invited.note
+            state[invited.id] = P.INVITED
+        elif row.type is A.STATUS_CHANGED:
+            assert row.subject_participant_id is None
+            assert row.from_status is status
+            assert row.to_status in writes.TRANSITIONS[status]
+            if row.to_status is R.LOST:
+                assert row.note
+            elif row.to_status is not R.WON:
+                assert row.note is None
+            status, reason = row.to_status, row.note
+        elif row.type is A.NOTE_ADDED:
+            assert row.note
+            assert (row.subject_participant_id, row.from_status, row.to_status) == (None,) * 3
+        elif row.type is A.UPDATED:
+            assert CHANGED.match(row.note), row.note
+            assert (row.subject_participant_id, row.from_status, row.to_status) == (None,) * 3
+        else:
+            pytest.fail(f"unexpected {row.type} after creation")
+
+    assert (status, reason) == (ref.status, ref.status_reason)
+    side_effects = sum(row.type in SIDE_EFFECTS for row in history)
+    assert ref.version == changes == len(history) - side_effects
+    assert ref.updated_date == history[-1].occurred_date <= NOW
+    assert state == {row.id: row.status for row in parts.values()}
 
 
 async def test_contacts_addresses_and_money_are_well_formed(demo: Rows) -> None:
@@ -369,6 +472,108 @@ async def test_same_seed_gives_the_same_rows(tmp_path: Path) -> None:
     assert [tuple(row) for row in first["referral"]] != [tuple(row) for row in other["referral"]]
 
 
+async def test_versions_count_changes_not_their_side_effects(demo: Rows) -> None:
+    for ref in demo["referral"]:
+        types = Counter(row.type for row in histories(demo)[ref.id])
+        assert (
+            ref.version == types.total() - types[A.INVITATION_MISSED] - types[A.INVITATION_EXPIRED]
+        )
+
+
+async def test_side_effects_share_the_instant_of_their_change(full: Rows) -> None:
+    seen = set()
+    for history in histories(full).values():
+        changes = {row.occurred_date: row for row in history if row.type not in SIDE_EFFECTS}
+        for row in history:
+            if row.type in SIDE_EFFECTS:
+                cause = changes[row.occurred_date]
+                if cause.type is A.STATUS_CHANGED:
+                    assert cause.to_status in writes.CLOSED
+                else:
+                    assert (cause.type, row.type) == (A.PARTICIPANT_INVITED, A.INVITATION_EXPIRED)
+                seen.add((cause.type, row.type))
+    assert seen == {
+        (A.STATUS_CHANGED, A.INVITATION_MISSED),
+        (A.STATUS_CHANGED, A.INVITATION_EXPIRED),
+        (A.PARTICIPANT_INVITED, A.INVITATION_EXPIRED),
+    }
+
+
+async def test_invitations_past_their_window_stay_stored_as_invited(full: Rows) -> None:
+    """Expiry is read by time: nothing records it until a close or a new invitation does."""
+    ended = {row.subject_participant_id for row in full["activity"] if row.type in SIDE_EFFECTS}
+    lapsed = 0
+    for row in full["participant"]:
+        if row.status in (P.EXPIRED, P.MISSED):
+            assert row.id in ended
+        if row.status is P.INVITED:
+            assert row.id not in ended
+            lapsed += row.expires_date <= NOW
+    assert lapsed, "no stored INVITED past its window"
+
+
+async def test_rejection_reasons_are_the_participants_notes(full: Rows) -> None:
+    parts = {row.id: row for row in full["participant"]}
+    rejections = [row for row in full["activity"] if row.type is A.INVITATION_REJECTED]
+    assert any(row.note for row in rejections)
+    assert any(row.note is None for row in rejections)
+    for row in rejections:
+        assert parts[row.subject_participant_id].note == row.note
+
+
+async def test_the_listed_order_is_the_order_of_recording(demo: Rows) -> None:
+    """Activity ids are time-ordered, so (occurred_date, id) is the order of the writes."""
+    recorded: dict[Any, list[Any]] = defaultdict(list)
+    for row in demo["inserted"]:
+        recorded[row.referral_id].append(row.id)
+    for referral_id, history in histories(demo).items():
+        assert history[0].type is A.CREATED
+        assert [row.id for row in history] == recorded[referral_id]
+        for row in history:
+            assert row.id.version == 7
+            milliseconds = (row.occurred_date - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(
+                milliseconds=1
+            )
+            assert row.id.int >> 80 == milliseconds
+
+
+async def test_a_default_load_shows_every_status(full: Rows) -> None:
+    assert {row.status for row in full["referral"]} == set(R)
+    shown = set()
+    for row in full["participant"]:
+        if row.status is not P.INVITED:
+            shown.add(row.status.value)
+        else:
+            shown.add("INVITED, open" if row.expires_date > NOW else "INVITED, past its window")
+    assert shown == {
+        "INVITED, open",
+        "INVITED, past its window",
+        "ACCEPTED",
+        "REJECTED",
+        "EXPIRED",
+        "MISSED",
+    }
+    # Both ways to become ACTIVE, partners who invite others, and WON with and without reason.
+    activations = {
+        row.type
+        for row in full["activity"]
+        if (row.from_status, row.to_status) == (R.PENDING, R.ACTIVE)
+    }
+    assert activations == {A.STATUS_CHANGED, A.INVITATION_ACCEPTED}
+    owners = {row.id for row in full["participant"] if row.invited_by_participant_id is None}
+    assert any(
+        row.invited_by_participant_id not in owners
+        for row in full["participant"]
+        if row.invited_by_participant_id is not None
+    )
+    won = [row.status_reason for row in full["referral"] if row.status is R.WON]
+    assert None in won
+    assert any(won)
+    check_history(full, minimum=5)
+    check_participants(full, count=3)
+    check_statuses(full)
+
+
 async def test_sizes_shape_the_data(tmp_path: Path) -> None:
     size = DemoSize(
         referrals=200,
@@ -378,11 +583,21 @@ async def test_sizes_shape_the_data(tmp_path: Path) -> None:
     )
     rows = await load_and_read(tmp_path / "sized.db", size=size)
     assert len(rows["referral"]) == 200
-    assert len(rows["participant_user"]) == 200 * 5 * 3
+    assert len(rows["participant"]) >= 200 * 5  # more for organizations invited again
+    assert len(rows["participant_user"]) == len(rows["participant"]) * 3
     check_participants(rows, count=5)
     check_statuses(rows)
     # Longer histories put many notes and edits between creation and closing.
     check_history(rows, minimum=9)
+
+
+async def test_a_referral_of_the_owner_alone_still_follows_the_rules(tmp_path: Path) -> None:
+    rows = await load_and_read(
+        tmp_path / "alone.db", size=DemoSize(referrals=40, participants_per_referral=1)
+    )
+    assert {row.status for row in rows["referral"]} == set(R)  # ACTIVE by the owner's own hand
+    check_participants(rows, count=1)
+    check_history(rows, minimum=5)
 
 
 def test_impossible_sizes_are_refused() -> None:
@@ -390,3 +605,163 @@ def test_impossible_sizes_are_refused() -> None:
         DemoSize(participants_per_referral=len(DEMO_ORGANIZATIONS) + 1)
     with pytest.raises(ValueError, match="users_per_participant"):
         DemoSize(users_per_participant=0)
+    with pytest.raises(ValueError, match="activities_per_referral"):
+        DemoSize(activities_per_referral=0)
+
+
+# --- real mutations on demo data ------------------------------------------------------------
+
+USER_OF = {org.id: org.demo_user_id for org in DEMO_ORGANIZATIONS}
+
+
+def viewer(organization_id: uuid.UUID) -> Viewer:
+    return Viewer(organization_id, USER_OF[organization_id], NOW)
+
+
+def shape(row: Row[Any], parts: dict[Any, Row[Any]]) -> tuple[Any, ...]:
+    """What an activity says, without its ids, times and texts."""
+
+    def role(participant_id: Any) -> str | None:
+        if participant_id is None:
+            return None
+        return "owner" if parts[participant_id].invited_by_participant_id is None else "invited"
+
+    return (
+        row.type,
+        role(row.actor_participant_id),
+        role(row.subject_participant_id),
+        row.actor_participant_id == row.subject_participant_id,
+        row.from_status,
+        row.to_status,
+        row.note is None,
+    )
+
+
+def shapes(rows: Rows) -> set[tuple[Any, ...]]:
+    parts = {row.id: row for row in rows["participant"]}
+    return {shape(row, parts) for row in rows["activity"]}
+
+
+async def test_follow_up_mutations_extend_the_demo_histories_alike(
+    tmp_path: Path, full: Rows
+) -> None:
+    """Real writes on loaded demo data: each adds one version and entries like the demo's."""
+    database = Database(await new_engine(tmp_path / "writes.db"))
+    try:
+        async with database.engine.begin() as conn:
+            await load_demo(conn, now=NOW, size=DemoSize(referrals=40))
+        before = await read_all(database.engine)
+        await follow_up(database, before)
+        after = await read_all(database.engine)
+    finally:
+        await database.dispose()
+
+    parts = {row.id: row for row in after["participant"]}
+    demo_shapes = shapes(before) | shapes(full)
+    versions = {row.id: row.version for row in before["referral"]}
+    recorded = {row.id for row in before["activity"]}
+    changed = Counter[Any]()
+    for ref in after["referral"]:
+        new = [row for row in histories(after)[ref.id] if row.id not in recorded]
+        if not new:
+            assert ref.version == versions[ref.id], "a refused write changes nothing"
+            continue
+        assert ref.version == versions[ref.id] + 1, "one change, one version"
+        assert all(row.occurred_date == NOW for row in new)
+        assert sum(row.type not in SIDE_EFFECTS for row in new) == 1
+        for row in new:
+            assert shape(row, parts) in demo_shapes, shape(row, parts)
+            changed[row.type] += 1
+    assert set(changed) == {
+        A.NOTE_ADDED,
+        A.STATUS_CHANGED,
+        A.INVITATION_MISSED,
+        A.INVITATION_EXPIRED,
+        A.INVITATION_ACCEPTED,
+        A.PARTICIPANT_INVITED,
+    }
+    # The histories, demo and real writes together, still replay by the rules.
+    check_history(after, minimum=5)
+    check_participants(after, count=3)
+    check_statuses(after)
+
+
+async def follow_up(database: Database, rows: Rows) -> None:
+    """A few mutations per status, each by an organization allowed to make it, or refused."""
+    participants = by_referral(rows["participant"])
+    done: set[Any] = set()
+
+    def pick(status: R, wanted: Callable[[list[Row[Any]]], bool], count: int) -> list[Row[Any]]:
+        found = [
+            ref
+            for ref in rows["referral"]
+            if ref.status is status and ref.id not in done and wanted(participants[ref.id])
+        ][:count]
+        assert len(found) == count, (status, wanted.__name__)
+        done.update(ref.id for ref in found)
+        return found
+
+    def live(parts: list[Row[Any]]) -> bool:
+        return any(row.status is P.INVITED and row.expires_date > NOW for row in parts)
+
+    def lapsed(parts: list[Row[Any]]) -> bool:
+        return any(row.status is P.INVITED and row.expires_date <= NOW for row in parts)
+
+    def settled(parts: list[Row[Any]]) -> bool:
+        return not any(row.status is P.INVITED for row in parts)
+
+    def invitation(ref: Row[Any], *, open_: bool) -> Row[Any]:
+        return next(
+            row
+            for row in participants[ref.id]
+            if row.status is P.INVITED and (row.expires_date > NOW) == open_
+        )
+
+    async def refused(code: RefusalCode, write: Awaitable[Any]) -> None:
+        with pytest.raises(Refused) as refusal:
+            await write
+        assert refusal.value.code is code
+
+    for ref in pick(R.PENDING, settled, 2):
+        owner = viewer(ref.owner_organization_id)
+        await writes.add_note(database, owner, ref.id, "Followed up with the customer's CIO.")
+    # Closing ends the open invitations: MISSED within their window, EXPIRED past it.
+    for ref in pick(R.ACTIVE, live, 1):
+        await writes.change_status(database, viewer(ref.owner_organization_id), ref.id, R.WON)
+    for ref in pick(R.ACTIVE, lapsed, 1):
+        await writes.change_status(
+            database, viewer(ref.owner_organization_id), ref.id, R.LOST, reason="Lost on price"
+        )
+    # The first acceptance activates a PENDING referral; later ones only join.
+    for ref in [*pick(R.PENDING, live, 2), *pick(R.ACTIVE, live, 1)]:
+        invited = invitation(ref, open_=True)
+        await writes.answer_invitation(
+            database, viewer(invited.organization_id), invited.id, accept=True
+        )
+    # Past its window an invitation cannot be answered; inviting again stores it EXPIRED.
+    for ref in [*pick(R.PENDING, lapsed, 1), *pick(R.ACTIVE, lapsed, 1)]:
+        invited = invitation(ref, open_=False)
+        await refused(
+            RefusalCode.INVITATION_EXPIRED,
+            writes.answer_invitation(
+                database, viewer(invited.organization_id), invited.id, accept=True
+            ),
+        )
+        await writes.invite_participant(
+            database,
+            viewer(ref.owner_organization_id),
+            ref.id,
+            invited.organization_id,
+            window=WINDOW,
+        )
+    # Closed referrals refuse every change.
+    for ref in [*pick(R.WON, settled, 2), *pick(R.LOST, settled, 2)]:
+        owner = viewer(ref.owner_organization_id)
+        await refused(
+            RefusalCode.INVALID_TRANSITION,
+            writes.add_note(database, owner, ref.id, "Too late for this."),
+        )
+        await refused(
+            RefusalCode.INVALID_TRANSITION,
+            writes.change_status(database, owner, ref.id, R.LOST, reason="Changed our mind"),
+        )
