@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from api.context import Clock
+from api.http import BodySizeLimit, cors_middleware
 from api.settings import Settings
 from api.view import GraphQLView, utc_now
 from db.engine import Database, create_engine
@@ -33,6 +35,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
 
     view = GraphQLView(settings, clock)
     return Starlette(
-        routes=[Route("/", home), Route("/graphql", view, methods=["GET", "POST"])],
+        # The view answers every method itself: 405 with `Allow` and a GraphQL error body.
+        routes=[Route("/", home), Route("/graphql", view)],
+        # CORS outermost, so that even a 413 carries its headers and a browser can read it.
+        middleware=[
+            *cors_middleware(settings.cors_origins),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
         lifespan=lifespan,
     )

@@ -140,7 +140,7 @@ def schema_validate(
     documents: Annotated[list[Path], typer.Argument(help="GraphQL operation files.")],
 ) -> None:
     """Validate frontend operation documents against the code's schema."""
-    problems = validate_documents(build_schema(), documents)
+    problems = validate_documents(build_schema(Settings.from_env()), documents)
     for problem in problems:
         typer.echo(problem)
     typer.echo(f"{len(documents)} documents, {len(problems)} problems.")

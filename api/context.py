@@ -23,6 +23,9 @@ class Context:
     database: Database
     viewer: Viewer
     loaders: Loaders
+    # Set when the organization's cost budget refused the operation: the response becomes a
+    # 429 with Retry-After.
+    retry_after: float | None = None
 
     def forget_reads(self) -> None:
         """Drop every loader cache: after a write, later fields must read the new state."""

@@ -6,12 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
-from strawberry.extensions import MaskErrors
+from graphql import ASTValidationRule
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 
+from api.budget import CostBudget
+from api.cost_extension import QueryCost
 from api.errors import is_unexpected
+from api.limits import shape_rule
 from api.mutations import Mutation
 from api.queries import Query
+from api.settings import Settings
 from api.types.activity import Activity
 from api.types.participant import Participant, User
 from api.types.referral import CustomerProfile, Referral
@@ -46,17 +52,27 @@ def _decimal(value: object) -> Decimal:
         raise ValueError(f"{str(value)[:40]!r} is not a decimal number like '1250.50'") from None
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with the limits of `settings` (defaults when exporting the SDL)."""
+    settings = settings or Settings()
+    budget = CostBudget(settings.cost_budget, settings.cost_budget_refill_per_second)
+    rules: list[type[ASTValidationRule]] = [shape_rule(settings)]
+    if not settings.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=[Referral, CustomerProfile, Participant, User, Activity],
         extensions=[
-            lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal error.")
+            lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal error."),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: AddValidationRules(rules),
+            lambda: QueryCost(settings, budget),
         ],
         config=StrawberryConfig(
             auto_camel_case=True,
             scalar_map={datetime: DateTime, date: Date, Decimal: DecimalScalar},
+            disable_field_suggestions=settings.is_production,
         ),
     )
 

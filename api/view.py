@@ -1,16 +1,28 @@
-"""The GraphQL HTTP endpoint: Strawberry's ASGI view, authenticating each operation first."""
+"""The GraphQL HTTP endpoint: Strawberry's ASGI view, with GraphQL-over-HTTP rules and auth.
+
+A request passes the cheap HTTP checks first (method, Accept, Content-Type, body size and
+shape; see api.http), then authentication, then each operation runs under the deadline.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
-from api.auth import AuthenticationError, authenticate, mint_token
+from api import http
+from api.auth import AuthenticationError, Authenticator, Principal, mint_token
 from api.context import Clock, Context
 from api.graphiql import graphiql_html
 from api.schema import build_schema
@@ -26,34 +38,176 @@ class GraphQLView(GraphQL[Context, None]):
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
         super().__init__(
-            build_schema(),
+            build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
         )
         self.settings = settings
         self.clock = clock
+        self.authenticator = Authenticator(settings)  # refuses unfit token settings at start-up
 
     async def run(  # type: ignore[override]  # HTTP only: no WebSocket route is mounted
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
     ) -> Response:
-        if self.should_render_graphql_ide(self.request_adapter_class(request)):
-            return await self.render_graphql_ide(request)
-        now = self.clock()  # one instant per request: auth and every expiry check agree
+        # Refusals use the negotiated media type when there is one (406 falls back to JSON).
+        media_type = http.preferred_media_type(request.headers.get("accept")) or http.JSON
         try:
-            principal = authenticate(request.headers.get("authorization"), self.settings, now)
-        except AuthenticationError as error:
-            return JSONResponse(
-                {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]},
-                status_code=401,
-                headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
+            return await self._answer(request)
+        except http.HTTPError as error:
+            return error.response(media_type)
+        except HTTPException as error:  # Strawberry's own refusals, e.g. an unknown operation
+            return http.HTTPError(error.status_code, error.reason).response(media_type)
+
+    async def _answer(self, request: Request) -> Response:
+        adapter = self.request_adapter_class(request)
+        http.check_method(adapter.method)
+        if self.should_render_graphql_ide(adapter):
+            if not self.graphql_ide:
+                raise http.HTTPError(404, "GraphiQL is disabled; send operations to this URL.")
+            return await self.render_graphql_ide(request)
+        media_type = http.negotiate(request.headers.get("accept"))
+        operations = await self._operations(adapter)
+        now = self.clock()  # one instant per request: auth and every expiry check agree
+        principal = await self._authenticate(request, now)
+
+        def context() -> Context:  # one per operation: a batch's members share no loaders
+            return Context.build(
+                settings=self.settings,
+                database=request.app.state.database,
+                principal=principal,
+                now=now,
             )
-        context = Context.build(
-            settings=self.settings,
-            database=request.app.state.database,
-            principal=principal,
-            now=now,
+
+        if isinstance(operations, list):
+            return await self._batch(request, adapter, operations, context, media_type)
+        operation_context = context()
+        result = await self._execute(request, adapter, operations, operation_context)
+        status, headers = http.status_code(result, media_type), {}
+        if operation_context.retry_after is not None:  # the cost budget refused it
+            status, headers = 429, http.retry_after(operation_context.retry_after)
+        body = http.shaped(await self.process_result(request, result), status, media_type)
+        return http.graphql_response(self.encode_json(body), status, media_type, headers)
+
+    async def _batch(
+        self,
+        request: Request,
+        adapter: AsyncHTTPRequestAdapter,
+        operations: list[GraphQLRequestData],
+        context: Callable[[], Context],
+        media_type: str,
+    ) -> Response:
+        """A batch answers 200 with one result per operation, each shaped as if alone; the
+        longest Retry-After of its members refused by the cost budget, if any."""
+        contexts = [context() for _ in operations]
+        results = await asyncio.gather(
+            *(
+                self._execute_member(request, adapter, data, member)
+                for data, member in zip(operations, contexts, strict=True)
+            )
         )
-        return await super().run(request, context=context)
+        bodies = [
+            http.shaped(
+                await self.process_result(request, result),
+                http.status_code(result, media_type),
+                media_type,
+            )
+            for result in results
+        ]
+        waits = [member.retry_after for member in contexts if member.retry_after is not None]
+        headers = http.retry_after(max(waits)) if waits else {}
+        return http.graphql_response(self.encode_json(bodies), 200, media_type, headers)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """A browser opening the URL: GET, no `query`, and HTML named in Accept."""
+        return (
+            request.method == "GET"
+            and request.query_params.get("query") is None
+            and http.accepts_html(request.headers.get("accept"))
+        )
+
+    async def _operations(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """GET: Strawberry's query-parameter parsing; POST: a JSON body (413 comes from the
+        api.http.BodySizeLimit middleware while the body is read)."""
+        if request.method == "GET":
+            try:
+                params = self.parse_query_params(request.query_params)
+            except HTTPException:
+                raise http.HTTPError(
+                    400, "The `variables` or `extensions` query parameter is not valid JSON."
+                ) from None
+            return http.request_data(params)
+        http.check_content_type(request.content_type)
+        settings = self.settings
+        payload = http.parse_body(
+            await request.get_body(),
+            max_operations=settings.max_batch_operations if settings.batching else None,
+        )
+        if isinstance(payload, list):
+            return [
+                http.request_data(params, where=f"Operation {index} of the batch: ")
+                for index, params in enumerate(payload)
+            ]
+        return http.request_data(payload)
+
+    async def _authenticate(self, request: Request, now: datetime) -> Principal:
+        try:
+            return await self.authenticator.authenticate(request.headers.get("authorization"), now)
+        except AuthenticationError as error:
+            raise http.HTTPError(
+                401,
+                str(error),
+                code="UNAUTHENTICATED",
+                headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
+            ) from None
+
+    async def _execute(
+        self,
+        request: Request,
+        adapter: AsyncHTTPRequestAdapter,
+        data: GraphQLRequestData,
+        context: Context,
+    ) -> ExecutionResult:
+        """One operation through Strawberry, bounded by the resolver deadline; cancelling it
+        cancels its pending loads and queries."""
+        seconds = self.settings.resolver_deadline_seconds
+        deadline = asyncio.timeout(seconds)
+        try:
+            async with deadline:
+                return await self.execute_single(
+                    request=request,
+                    request_adapter=adapter,
+                    sub_response=await self.get_sub_response(request),
+                    context=context,
+                    root_value=None,
+                    request_data=data,
+                )
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            return http.deadline_exceeded(seconds)
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError) and adapter.method == "GET":
+                raise http.HTTPError(
+                    405, f"{error.reason}; send them with POST.", headers={"Allow": "POST"}
+                ) from None
+            raise
+
+    async def _execute_member(
+        self,
+        request: Request,
+        adapter: AsyncHTTPRequestAdapter,
+        data: GraphQLRequestData,
+        context: Context,
+    ) -> ExecutionResult:
+        """One operation of a batch: a refusal becomes its own result, not the batch's."""
+        try:
+            return await self._execute(request, adapter, data, context)
+        except http.HTTPError as error:
+            return http.request_error(error.message)
+        except HTTPException as error:
+            return http.request_error(error.reason)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         token = None

@@ -1,0 +1,181 @@
+"""Operation limits at their edges: the limit passes, one more is refused before any SQL."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from graphql import Lexer, Source, TokenKind, get_introspection_query
+
+from api.app import create_app
+from api.limits import INTROSPECTION_MAX_DEPTH
+from api.settings import Settings
+from tests.conftest import START
+from tests.factories import make_actor, make_referral
+from tests.helpers import Actor, Api, MovableClock
+
+
+async def _owner(api: Api) -> Actor:
+    async with api.database.engine.begin() as conn:
+        owner = await make_actor(conn)
+        await make_referral(conn, owner, created=START - timedelta(days=1))
+    return owner
+
+
+async def _ok(api: Api, actor: Actor, query: str) -> dict[str, Any]:
+    response = await api.post(query, actor=actor)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.mark.parametrize("depth", [10, 11])
+async def test_depth_is_counted_through_fragments(api: Api, depth: int) -> None:
+    owner = await _owner(api)
+    # referrals(1) nodes(2), then owner/referralView alternating (single objects, so the cost
+    # stays small), `id` last: `depth` fields, all but the first two inside the fragment.
+    chain = ["owner" if level % 2 == 0 else "referralView" for level in range(depth - 3)]
+    inner = "id"
+    for name in reversed(chain):
+        inner = f"{name} {{ {inner} }}"
+    query = f"{{ referrals {{ nodes {{ ...R }} }} }} fragment R on Referral {{ {inner} }}"
+    body = await _ok(api, owner, query)
+    if depth <= 10:
+        assert "errors" not in body, body
+    else:
+        assert body["errors"][0]["message"] == "the operation has depth 11; the limit is 10."
+        assert body["errors"][0]["extensions"]["code"] == "OPERATION_TOO_LARGE"
+
+
+@pytest.mark.parametrize(("count", "refused"), [(15, False), (16, True)])
+async def test_aliases_in_fragments_count_each_time_they_are_spread(
+    api: Api, count: int, refused: bool
+) -> None:
+    owner = await _owner(api)
+    # 5 aliases in a fragment spread three times, plus the rest at the top level.
+    fragment = "fragment A on Query { " + " ".join(f"a{i}: __typename" for i in range(5)) + " }"
+    rest = " ".join(f"b{i}: __typename" for i in range(count - 15))
+    query = f"{{ ...A ... on Query {{ ...A }} x: referrals {{ totalCount }} {rest} }} {fragment}"
+    query = query.replace("x: referrals", "...A referrals")
+    body = await _ok(api, owner, query)
+    if refused:
+        assert (
+            body["errors"][0]["message"] == f"the operation has aliases {count}; the limit is 15."
+        )
+    else:
+        assert "errors" not in body, body
+
+
+@pytest.mark.parametrize(("count", "refused"), [(50, False), (51, True)])
+async def test_directives_are_limited(api: Api, count: int, refused: bool) -> None:
+    owner = await _owner(api)
+    query = "{ referrals { totalCount " + "__typename @include(if: true) " * count + "} }"
+    body = await _ok(api, owner, query)
+    if refused:
+        assert body["errors"][0]["message"] == (
+            f"the operation has directives {count}; the limit is 50."
+        )
+    else:
+        assert "errors" not in body, body
+
+
+def _tokens(query: str) -> int:
+    lexer, count = Lexer(Source(query)), 0
+    while lexer.advance().kind is not TokenKind.EOF:
+        count += 1
+    return count
+
+
+@pytest.mark.parametrize(("extra", "refused"), [(0, False), (1, True)])
+async def test_tokens_are_limited(api: Api, extra: int, refused: bool) -> None:
+    owner = await _owner(api)
+    base = "{ referrals(filter: {status: []}) { totalCount } }"
+    filler = 2000 - _tokens(base) + extra
+    query = base.replace("[]", "[" + "PENDING " * filler + "]")
+    assert _tokens(query) == 2000 + extra
+    body = await _ok(api, owner, query)
+    if refused:
+        assert "more than 2000 tokens" in body["errors"][0]["message"]
+    else:
+        assert "errors" not in body, body
+
+
+async def test_introspection_is_limited_but_graphiql_s_query_passes(api: Api) -> None:
+    owner = await _owner(api)
+    standard = await _ok(api, owner, get_introspection_query(input_value_deprecation=True))
+    assert "errors" not in standard
+    assert standard["data"]["__schema"]["queryType"]["name"] == "Query"
+    deep = (
+        "ofType { " * (INTROSPECTION_MAX_DEPTH - 2) + "name" + " }" * (INTROSPECTION_MAX_DEPTH - 2)
+    )
+    too_deep = f"{{ __schema {{ types {{ fields {{ type {{ {deep} }} }} }} }} }}"
+    body = await _ok(api, owner, too_deep)
+    assert body["errors"][0]["message"].startswith("the operation has introspection depth")
+
+
+@pytest.mark.parametrize(("connections", "refused"), [(4, False), (5, True)])
+async def test_cost_over_the_limit_is_refused_before_any_sql(
+    api: Api, connections: int, refused: bool
+) -> None:
+    owner = await _owner(api)
+    inner = " ".join(
+        f"a{i}: activities(first: 100) {{ nodes {{ id }} }}" for i in range(connections)
+    )
+    query = f"{{ referrals(first: 100) {{ nodes {{ {inner} }} }} }}"
+    requested = 100 * (1 + 100 * connections)
+    await _ok(api, owner, "{ referrals(first: 1) { totalCount } }")  # warm the pool
+    with api.count_statements() as log:
+        body = await _ok(api, owner, query)
+    if refused:
+        error = body["errors"][0]
+        assert error["extensions"] == {
+            "code": "COST_LIMIT_EXCEEDED",
+            "cost": requested,
+            "limit": 50_000,
+        }
+        assert body["data"] is None
+        assert log.count == 0
+    else:
+        assert "errors" not in body, body
+        assert body["extensions"]["cost"]["requested"] == requested
+        assert log.count > 0
+
+
+async def test_every_response_reports_requested_and_actual_cost(api: Api) -> None:
+    owner = await _owner(api)
+    body = await _ok(api, owner, "{ referrals(first: 10) { nodes { id participants { id } } } }")
+    assert body["extensions"]["cost"]["requested"] == 10 * (1 + 10)
+    assert body["extensions"]["cost"]["actual"] == 2  # one referral, its one participant
+    assert body["extensions"]["cost"]["budgetRemaining"] < 250_000
+
+
+@pytest.fixture
+async def tight_api(settings: Settings, clock: MovableClock) -> AsyncIterator[Api]:
+    """An app whose cost budget holds 300 and drains 10 per second."""
+    tight = dataclasses.replace(settings, cost_budget=300, cost_budget_refill_per_second=10.0)
+    app = create_app(tight, clock=clock)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Api(client, tight, clock, app.state.database)
+
+
+async def test_a_spent_budget_answers_429_with_retry_after(tight_api: Api) -> None:
+    api = tight_api
+    async with api.database.engine.begin() as conn:
+        owner = await make_actor(conn, "Busy")
+        other = await make_actor(conn, "Calm")
+    query = "{ referrals(first: 100) { totalCount } }"  # costs 100
+    for _ in range(3):
+        assert (await api.post(query, actor=owner)).status_code == 200
+    refused = await api.post(query, actor=owner)
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "10"
+    assert refused.json()["errors"][0]["extensions"] == {"code": "RATE_LIMITED", "retryAfter": 10}
+    assert (await api.post(query, actor=other)).status_code == 200  # budgets are per org
+    api.clock.advance(timedelta(seconds=10))
+    assert (await api.post(query, actor=owner)).status_code == 200
