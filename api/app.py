@@ -12,7 +12,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from api.context import Clock
+from api.graphiql import graphiql_asset
+from api.health import healthz, readyz
 from api.http import BodySizeLimit, cors_middleware
+from api.observability import RequestLog
 from api.settings import Settings
 from api.view import GraphQLView, utc_now
 from db.engine import Database, create_engine
@@ -36,9 +39,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
     view = GraphQLView(settings, clock)
     return Starlette(
         # The view answers every method itself: 405 with `Allow` and a GraphQL error body.
-        routes=[Route("/", home), Route("/graphql", view)],
+        routes=[
+            Route("/", home),
+            Route("/graphql", view),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            # GraphiQL's React and GraphiQL files, from node_modules/ (an allow-list).
+            *([Route("/graphiql/assets/{path:path}", graphiql_asset)] if settings.graphiql else []),
+        ],
         # CORS outermost, so that even a 413 carries its headers and a browser can read it.
         middleware=[
+            Middleware(RequestLog),
             *cors_middleware(settings.cors_origins),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],

@@ -23,6 +23,7 @@ class Context:
     database: Database
     viewer: Viewer
     loaders: Loaders
+    request_id: str = "-"
     # Set when the organization's cost budget refused the operation: the response becomes a
     # 429 with Retry-After.
     retry_after: float | None = None
@@ -33,10 +34,16 @@ class Context:
 
     @classmethod
     def build(
-        cls, *, settings: Settings, database: Database, principal: Principal, now: datetime
+        cls,
+        *,
+        settings: Settings,
+        database: Database,
+        principal: Principal,
+        now: datetime,
+        request_id: str = "-",
     ) -> Context:
         viewer = Viewer(principal.organization_id, principal.user_id, now)
-        return cls(settings, database, viewer, Loaders(database, viewer))
+        return cls(settings, database, viewer, Loaders(database, viewer), request_id)
 
 
 Info = strawberry.Info[Context, None]

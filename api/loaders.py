@@ -62,7 +62,7 @@ class Loaders:
         self, conn: AsyncConnection, viewer: Viewer, referral_ids: Sequence[uuid.UUID]
     ) -> list[list[Row[Any]]]:
         groups = await reads.participants_by_referral(conn, viewer, referral_ids)
-        # `owner`, `invitedBy` and `actor` usually point into these lists: answer from memory.
+        # `node(id:)` lookups of these participants later in the request answer from memory.
         self.participant_by_id.prime_many({row.id: row for group in groups for row in group})
         return groups
 

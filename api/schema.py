@@ -6,14 +6,15 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
-from graphql import ASTValidationRule
+from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from api.budget import CostBudget
 from api.cost_extension import QueryCost
-from api.errors import is_unexpected
+from api.errors import MaskUnexpectedErrors, log_unexpected
 from api.limits import shape_rule
 from api.mutations import Mutation
 from api.queries import Query
@@ -52,6 +53,14 @@ def _decimal(value: object) -> Decimal:
         raise ValueError(f"{str(value)[:40]!r} is not a decimal number like '1250.50'") from None
 
 
+class ReferralsSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry logs every error with a traceback; only our own faults deserve that.
+        log_unexpected(errors, execution_context.context if execution_context else None)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the limits of `settings` (defaults when exporting the SDL)."""
     settings = settings or Settings()
@@ -59,12 +68,12 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     rules: list[type[ASTValidationRule]] = [shape_rule(settings)]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    return strawberry.Schema(
+    return ReferralsSchema(
         query=Query,
         mutation=Mutation,
         types=[Referral, CustomerProfile, Participant, User, Activity],
         extensions=[
-            lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Internal error."),
+            MaskUnexpectedErrors,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: AddValidationRules(rules),
             lambda: QueryCost(settings, budget),

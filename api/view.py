@@ -70,18 +70,28 @@ class GraphQLView(GraphQL[Context, None]):
         now = self.clock()  # one instant per request: auth and every expiry check agree
         principal = await self._authenticate(request, now)
 
+        log: dict[str, object] = getattr(request.state, "log", {})
+        log["organization"] = str(principal.organization_id)
+        request_id: str = getattr(request.state, "request_id", "-")
+
         def context() -> Context:  # one per operation: a batch's members share no loaders
             return Context.build(
                 settings=self.settings,
                 database=request.app.state.database,
                 principal=principal,
                 now=now,
+                request_id=request_id,
             )
 
         if isinstance(operations, list):
             return await self._batch(request, adapter, operations, context, media_type)
         operation_context = context()
         result = await self._execute(request, adapter, operations, operation_context)
+        log.update(
+            operation=operations.operation_name,
+            cost=(result.extensions or {}).get("cost", {}).get("requested"),
+            outcome="errors" if result.errors else "ok",
+        )
         status, headers = http.status_code(result, media_type), {}
         if operation_context.retry_after is not None:  # the cost budget refused it
             status, headers = 429, http.retry_after(operation_context.retry_after)

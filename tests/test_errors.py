@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -162,17 +163,54 @@ async def test_malformed_operations_get_graphql_errors(
     _assert_clean(errors)
 
 
-async def test_unexpected_faults_are_masked(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_unexpected_faults_are_masked_with_the_request_id(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     owner, referral_id = await _owner_with_referral(api)
 
     async def broken(*_: object) -> list[object]:
         raise RuntimeError("connection to /var/secret/db.sqlite failed: SELECT * FROM referral")
 
     monkeypatch.setattr("db.reads.referrals_by_id", broken)
-    response = await api.post(
-        "query ($id: ID!) { referral(id: $id) { id } }", {"id": referral_id}, actor=owner
-    )
+    with caplog.at_level(logging.ERROR, logger="referrals.errors"):
+        response = await api.post(
+            "query ($id: ID!) { referral(id: $id) { id } }", {"id": referral_id}, actor=owner
+        )
     body = response.json()
+    request_id = response.headers["x-request-id"]
     assert response.status_code == 200
-    assert body["errors"][0]["message"] == "Internal error."
+    (error,) = body["errors"]
+    assert error["message"] == f"Internal error. Quote request id {request_id} when reporting it."
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
     _assert_clean(body["errors"])
+    # The log keeps what the client must not see, under the same id.
+    (record,) = [r for r in caplog.records if r.name == "referrals.errors"]
+    assert request_id in record.getMessage()
+    assert record.exc_info is not None
+    assert "SELECT * FROM referral" in str(record.exc_info[1])
+
+
+async def test_a_sane_request_id_from_the_caller_is_kept(api: Api) -> None:
+    owner, _ = await _owner_with_referral(api)
+    kept = await api.client.post(
+        "/graphql",
+        json={"query": "{ referrals { totalCount } }"},
+        headers={"Authorization": f"Bearer {api.token(owner)}", "X-Request-ID": "trace-42.a"},
+    )
+    assert kept.headers["x-request-id"] == "trace-42.a"
+    replaced = await api.client.post(
+        "/graphql",
+        json={"query": "{ referrals { totalCount } }"},
+        headers={"Authorization": f"Bearer {api.token(owner)}", "X-Request-ID": "bad id\n!"},
+    )
+    assert replaced.headers["x-request-id"] != "bad id\n!"
+    assert len(replaced.headers["x-request-id"]) == 32
+
+
+async def test_client_errors_are_not_logged_as_faults(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    owner, _ = await _owner_with_referral(api)
+    with caplog.at_level(logging.DEBUG):
+        await api.errors("{ referrals(first: 0) { totalCount } }", actor=owner)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

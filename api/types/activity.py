@@ -37,6 +37,7 @@ class Activity(Node):
         description="The referral's status after, when the activity changed it; else null."
     )
     note: str | None = strawberry.field(description="Free text that came with the change.")
+    referral_pk: strawberry.Private[uuid.UUID]
     actor_pk: strawberry.Private[uuid.UUID | None]
     subject_pk: strawberry.Private[uuid.UUID | None]
 
@@ -49,27 +50,36 @@ class Activity(Node):
             from_status=row.from_status,
             to_status=row.to_status,
             note=row.note,
+            referral_pk=row.referral_id,
             actor_pk=row.actor_participant_id,
             subject_pk=row.subject_participant_id,
         )
 
     @strawberry.field(description="The participant who acted; null for changes made by time.")
     async def actor(self, info: Info) -> LazyParticipant | None:
-        return await _participant(info, self.actor_pk)
+        return await participant_of(info, self.referral_pk, self.actor_pk)
 
     @strawberry.field(
         description="The participant the activity concerns (the invited one, for invitations)."
     )
     async def subject(self, info: Info) -> LazyParticipant | None:
-        return await _participant(info, self.subject_pk)
+        return await participant_of(info, self.referral_pk, self.subject_pk)
 
 
-async def _participant(info: Info, pk: uuid.UUID | None) -> Participant | None:
+async def participant_of(
+    info: Info, referral_pk: uuid.UUID, pk: uuid.UUID | None
+) -> Participant | None:
+    """A participant of the referral, through the referral's participants batch.
+
+    Actors, subjects and inviters always belong to the same referral; loading them with its
+    participants keeps the statement count fixed whichever loader answers first.
+    """
     from api.types.participant import Participant
 
     if pk is None:
         return None
-    row = await info.context.loaders.participant_by_id.load(pk)
+    rows = await info.context.loaders.participants_by_referral.load(referral_pk)
+    row = next((row for row in rows if row.id == pk), None)
     return None if row is None else Participant.from_row(row)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Row
 
 from api.context import Info
 from api.ids import to_global_id
-from api.types.activity import ActivityConnection, activity_connection
+from api.types.activity import ActivityConnection, activity_connection, participant_of
 from api.types.connection import After, Before, First, Last
 from api.types.enums import ParticipantStatus
 from api.types.node import Node
@@ -91,10 +91,7 @@ class Participant(Node):
 
     @strawberry.field(description="The participant who sent the invitation; null for the owner.")
     async def invited_by(self, info: Info) -> Participant | None:
-        if self.invited_by_pk is None:
-            return None
-        row = await info.context.loaders.participant_by_id.load(self.invited_by_pk)
-        return None if row is None else Participant.from_row(row)
+        return await participant_of(info, self.referral_pk, self.invited_by_pk)
 
     @strawberry.field(
         description="Activities this participant performed or that concern it, oldest first."

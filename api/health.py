@@ -1,0 +1,37 @@
+"""Liveness and readiness, outside GraphQL and without authentication."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from db.migrate import current_revision, head_revision
+
+log = logging.getLogger("referrals.health")
+
+
+async def healthz(_: Request) -> JSONResponse:
+    """The process is up and serving."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """The database answers and its schema is at the migrations' head."""
+    database = request.app.state.database
+    try:
+        async with database.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        revision = await current_revision(database.engine)
+    except Exception:  # any failure means not ready; the reason goes to the log only
+        log.exception("readiness check failed")
+        return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, 503)
+    expected = head_revision()
+    if revision != expected:
+        return JSONResponse(
+            {"status": "unavailable", "reason": f"migrations at {revision}, expected {expected}"},
+            503,
+        )
+    return JSONResponse({"status": "ready", "revision": revision})
