@@ -48,6 +48,13 @@ class Settings:
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwt_leeway_seconds: int = 30
+    # Persisted operations (issue 7): only registered ones run when this is on.
+    persisted_queries_only: bool = False
+    # Live updates and operations (issue 5).
+    websocket_origins: tuple[str, ...] = ()
+    subscription_queue_size: int = 100
+    metrics: bool = True
+    tracing: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -94,6 +101,11 @@ class Settings:
             jwt_issuer=env.get("JWT_ISSUER") or None,
             jwt_audience=env.get("JWT_AUDIENCE") or None,
             jwt_leeway_seconds=_int(env, "JWT_LEEWAY_SECONDS", 30, low=0),
+            persisted_queries_only=_bool(env, "PERSISTED_QUERIES_ONLY", False),
+            websocket_origins=_origins(env.get("WEBSOCKET_ORIGINS", "")),
+            subscription_queue_size=_int(env, "SUBSCRIPTION_QUEUE_SIZE", 100, low=1),
+            metrics=_bool(env, "METRICS", True),
+            tracing=_bool(env, "TRACING", False),
         )
         if len(settings.jwt_secret) < 32:
             raise SettingsError("JWT_SECRET must be at least 32 characters (HS256 key strength)")
@@ -102,6 +114,10 @@ class Settings:
                 "JWT_SECRET must be set in production; the development secret is public"
             )
         return settings
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, low: int) -> int:
