@@ -92,11 +92,7 @@ class Settings:
             batching=_bool(env, "BATCHING", False),
             max_batch_operations=_int(env, "MAX_BATCH_OPERATIONS", 10, low=1),
             resolver_deadline_seconds=float(_int(env, "RESOLVER_DEADLINE_SECONDS", 10, low=1)),
-            cors_origins=tuple(
-                origin.strip()
-                for origin in env.get("CORS_ORIGINS", "").split(",")
-                if origin.strip()
-            ),
+            cors_origins=_origins(env.get("CORS_ORIGINS", "")),
             jwks=env.get("JWKS") or None,
             jwt_issuer=env.get("JWT_ISSUER") or None,
             jwt_audience=env.get("JWT_AUDIENCE") or None,
