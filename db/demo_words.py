@@ -400,23 +400,23 @@ WON_REASONS = (
 CHANGES: tuple[tuple[str, ...], ...] = (
     ("name",),
     ("name", "customerProfile.name"),
-    ("referral_source",),
-    ("customerProfile.address_line1", "customerProfile.postal_code"),
-    ("customerProfile.address_line2",),
-    ("customerProfile.contact_phone_number",),
-    ("customerProfile.contact_first_name", "customerProfile.contact_last_name",
-     "customerProfile.contact_email"),
+    ("referralSource",),
+    ("customerProfile.address.addressLine1", "customerProfile.address.postalCode"),
+    ("customerProfile.address.addressLine2",),
+    ("customerProfile.contact.phoneNumber",),
+    ("customerProfile.contact.firstName", "customerProfile.contact.lastName",
+     "customerProfile.contact.email"),
     ("customerRequirements.products",),
     ("customerRequirements.products", "customerRequirements.services"),
     ("customerRequirements.solutions",),
-    ("customerRequirements.customer_need",),
+    ("customerRequirements.customerNeed",),
     ("additionalInformation.notes",),
-    ("additionalInformation.closing_date",),
+    ("additionalInformation.closingDate",),
 )  # fmt: skip
 DEAL_CHANGES: tuple[tuple[str, ...], ...] = (
-    ("additionalInformation.deal_value",),
-    ("additionalInformation.deal_value", "additionalInformation.closing_date"),
-    ("customerRequirements.services", "additionalInformation.deal_value"),
+    ("additionalInformation.dealValue",),
+    ("additionalInformation.dealValue", "additionalInformation.closingDate"),
+    ("customerRequirements.services", "additionalInformation.dealValue"),
 )  # fmt: skip
 
 # German convention for umlauts (Müller -> mueller); other accents just lose their marks.

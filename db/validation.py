@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import phonenumbers
@@ -381,3 +382,24 @@ def referral_values(
     if walk.errors:
         raise InvalidInput(walk.errors)
     return ReferralValues(**walk.values)
+
+
+@cache
+def _input_paths() -> dict[tuple[str, str], str]:
+    paths: dict[tuple[str, str], str] = {}
+
+    def visit(group: _Group, prefix: tuple[str, ...]) -> None:
+        for member in group.members:
+            path = (*prefix, member.key)
+            if isinstance(member, _Group):
+                visit(member, path)
+            else:
+                paths[(member.table, member.column)] = ".".join(path)
+
+    visit(_schema(None), ())
+    return paths
+
+
+def input_path(table: str, column: str) -> str:
+    """Where a column is set in mutation input, e.g. customerProfile.contact.phoneNumber."""
+    return _input_paths()[(table, column)]

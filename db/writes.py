@@ -261,19 +261,19 @@ async def update_referral(
 
 
 _SECTIONS = (
-    ("referral", referral, "id", ""),
-    ("customer_profile", customer_profile, "referral_id", "customerProfile"),
-    ("customer_requirements", customer_requirements, "referral_id", "customerRequirements"),
-    ("additional_information", additional_information, "referral_id", "additionalInformation"),
+    ("referral", referral, "id"),
+    ("customer_profile", customer_profile, "referral_id"),
+    ("customer_requirements", customer_requirements, "referral_id"),
+    ("additional_information", additional_information, "referral_id"),
 )
 
 
 async def _apply_changes(
     conn: AsyncConnection, referral_id: uuid.UUID, values: validation.ReferralValues
 ) -> list[str]:
-    """Write the columns whose value differs; the changed columns' names, for the history."""
+    """Write the columns whose value differs; their input paths, for the history."""
     changed: list[str] = []
-    for attribute, table, key, label in _SECTIONS:
+    for attribute, table, key in _SECTIONS:
         wanted: dict[str, Any] = getattr(values, attribute)
         if not wanted:
             continue
@@ -294,7 +294,7 @@ async def _apply_changes(
                 )
         if differing:
             await conn.execute(update(table).where(table.c[key] == referral_id).values(**differing))
-            changed += [f"{label}.{column}" if label else column for column in differing]
+            changed += [validation.input_path(attribute, column) for column in differing]
     return changed
 
 

@@ -56,10 +56,10 @@ TABLES = (
 EMAIL = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*@[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
-# The note of an UPDATED entry: "Changed " and the changed columns, as update_referral writes it.
+# The note of an UPDATED entry: "Changed " and the changed fields' input paths, as
+# update_referral writes it (e.g. "Changed name, customerProfile.contact.phoneNumber").
 CHANGED = re.compile(
-    r"^Changed (?:(?:customerProfile|customerRequirements|additionalInformation)\.)?[a-z_0-9]+"
-    r"(?:, (?:(?:customerProfile|customerRequirements|additionalInformation)\.)?[a-z_0-9]+)*$"
+    r"^Changed [a-zA-Z0-9]+(?:\.[a-zA-Z0-9]+)*(?:, [a-zA-Z0-9]+(?:\.[a-zA-Z0-9]+)*)*$"
 )
 CURRENCY_OF = {
     "US": "USD",

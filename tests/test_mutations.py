@@ -206,7 +206,10 @@ async def test_update_changes_only_given_fields_and_null_clears(api: Api) -> Non
     assert updated["additionalInformation"] == {"dealValue": None, "currency": None, "notes": "x"}
     (last,) = updated["activities"]["nodes"]
     assert last["type"] == "UPDATED"
-    assert "customerProfile.address_line2" in last["note"]
+    assert last["note"] == (
+        "Changed customerProfile.address.addressLine2, customerProfile.contact.phoneNumber, "
+        "additionalInformation.dealValue, additionalInformation.currency"
+    )
 
 
 async def test_update_refusals_change_nothing(api: Api) -> None:
