@@ -308,8 +308,6 @@ class _Story:
             self.status = ReferralStatus.ACTIVE
         self.states[invited] = ParticipantStatus.ACCEPTED if accept else ParticipantStatus.REJECTED
         self.responded_at[invited] = offset
-        if not accept:
-            self.notes[invited] = reason  # the write replaces the invitation's note
         self._record(
             offset,
             ActivityType.INVITATION_ACCEPTED if accept else ActivityType.INVITATION_REJECTED,

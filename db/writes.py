@@ -588,7 +588,6 @@ async def answer_invitation(
             .values(
                 status=ParticipantStatus.ACCEPTED if accept else ParticipantStatus.REJECTED,
                 responded_date=viewer.now,
-                **({} if accept else {"note": reason}),
             )
         )
         if answered.rowcount != 1:

@@ -384,7 +384,7 @@ async def test_lifecycle(
             if action is Action.ACCEPT
             else ParticipantStatus.REJECTED,
             "responded_date": NOW,
-            "note": own["note"] if action is Action.ACCEPT else REJECT_REASON,
+            "note": own["note"],  # the invitation's note; a rejection's reason is history
         }
     if action is Action.INVITE:
         assert answered is not None
