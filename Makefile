@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.installed
 
 .PHONY: install run test lint format schema schema-check bench clean
 
@@ -12,9 +13,20 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(INSTALLED)
 
-install: $(INSTALLED)
+install: $(INSTALLED) $(NODE_INSTALLED)
 
-run: $(INSTALLED)
+# GraphiQL's browser assets (React, GraphiQL) from the npm registry, pinned by package-lock.json
+# and served by the API from node_modules/ (no CDN at run time); `npm ci` again only when
+# package.json or the lock changed. Needs Node.js 18+ and npm.
+.PHONY: graphiql-assets
+graphiql-assets: $(NODE_INSTALLED)
+
+$(NODE_INSTALLED): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is needed for GraphiQL's assets"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_INSTALLED)
+
+run: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/referrals db upgrade
 	$(BIN)/referrals demo load --if-empty
 	$(BIN)/referrals demo tokens

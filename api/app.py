@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from api.context import Clock
+from api.graphiql import graphiql_asset
 from api.health import healthz, readyz
 from api.http import BodySizeLimit, cors_middleware
 from api.observability import RequestLog
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
             Route("/graphql", view),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            # GraphiQL's React and GraphiQL files, from node_modules/ (an allow-list).
+            *([Route("/graphiql/assets/{path:path}", graphiql_asset)] if settings.graphiql else []),
         ],
         # CORS outermost, so that even a 413 carries its headers and a browser can read it.
         middleware=[

@@ -1,0 +1,317 @@
+"""GraphiQL with its assets served by the API itself, and tried in a real browser.
+
+The browser test starts the real server (uvicorn on 127.0.0.1, a free port, a SQLite file with
+demo data), opens /graphql in Debian's headless Chromium through Playwright, runs the default
+query and reads the referral graph in the result pane. It saves var/graphiql-failure.png when it
+fails (var/graphiql.png when it passes). Under CI=true a missing Chromium or missing npm assets
+fail it; elsewhere they skip it with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import async_playwright, expect
+
+from api import graphiql
+from api.app import create_app
+from api.settings import Settings
+from db import demo, migrate
+from db.engine import create_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+VAR = ROOT / "var"
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium on a machine without internet: no background traffic, no sandbox as root.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+WAIT_SECONDS = 30.0
+WAIT_MS = WAIT_SECONDS * 1000
+
+
+def _require(condition: bool, reason: str) -> None:
+    """Skip locally when the browser test cannot run here; fail under CI, where it must."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (the browser test must run in CI; .ci/run installs it)")
+    pytest.skip(reason)
+
+
+# --- The page and its assets, without a browser -------------------------------------------
+
+
+@pytest.fixture
+def fake_node_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A node_modules/ holding the allow-listed files (and one that is not), version 1.2.3."""
+    root = tmp_path / "node_modules"
+    for asset in graphiql.ALLOWED:
+        package = root / asset.package
+        (package / asset.file).parent.mkdir(parents=True, exist_ok=True)
+        (package / "package.json").write_text(json.dumps({"version": "1.2.3"}))
+        (package / asset.file).write_text(f"/* {asset.package}/{asset.file} */")
+    (root / "graphiql" / "not-allowed.js").write_text("/* not served */")
+    monkeypatch.setattr(graphiql, "NODE_MODULES", root)
+    return root
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The app without its lifespan: the page and the assets touch no database."""
+    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+async def _page(client: httpx.AsyncClient) -> str:
+    response = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+@pytest.mark.usefixtures("fake_node_modules")
+async def test_the_page_names_no_other_host(client: httpx.AsyncClient) -> None:
+    page = await _page(client)
+    assert not re.search(r"https?:", page), "the page must not load anything from another host"
+    references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", page)
+    assert references
+    for reference in references:
+        assert reference.startswith(("/graphiql/assets/", "data:")), reference
+    assert set(references) >= set(graphiql.installed_assets().values()) - {
+        url for asset, url in graphiql.installed_assets().items() if asset in graphiql.SOURCE_MAPS
+    }
+    assert "/graphiql/assets/react@1.2.3/umd/react.production.min.js" in page
+    assert "Bearer ey" in page  # development: the demo token
+    assert "referrals(first: 5" in page  # the default query
+
+
+@pytest.mark.usefixtures("fake_node_modules")
+async def test_assets_come_from_an_allow_list_with_a_long_cache(
+    client: httpx.AsyncClient,
+) -> None:
+    for asset, url in graphiql.installed_assets().items():
+        response = await client.get(url)
+        assert response.status_code == 200, url
+        assert response.text == f"/* {asset.package}/{asset.file} */"
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        kind = {".js": "text/javascript", ".css": "text/css", ".map": "application/json"}
+        assert response.headers["content-type"].startswith(kind[Path(asset.file).suffix])
+    for refused in (
+        "/graphiql/assets/graphiql@1.2.3/not-allowed.js",  # present but not allowed
+        "/graphiql/assets/graphiql@1.2.3/package.json",
+        "/graphiql/assets/graphiql@9.9.9/graphiql.min.js",  # not the installed version
+        "/graphiql/assets/graphiql/graphiql.min.js",
+        "/graphiql/assets/graphiql@1.2.3/%2e%2e/react/package.json",
+    ):
+        assert (await client.get(refused)).status_code == 404, refused
+
+
+async def test_without_node_modules_the_page_says_how_to_install(
+    client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(graphiql, "NODE_MODULES", tmp_path / "absent")
+    page = await _page(client)
+    assert "GraphiQL is not installed on this server" in page
+    assert "npm ci" in page
+    assert "<script" not in page
+    assert not re.search(r"https?:", page)
+    assert "Authorization: Bearer ey" in page  # what to send meanwhile
+    assert "referrals(first: 5" in page
+    assert (await client.get("/graphiql/assets/react@18.3.1/umd/react.js")).status_code == 404
+
+
+@pytest.mark.usefixtures("fake_node_modules")
+async def test_assets_are_not_served_when_graphiql_is_disabled(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", graphiql=False)
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        url = next(iter(graphiql.installed_assets().values()))
+        assert (await client.get(url)).status_code == 404
+
+
+# --- In Chromium, against the real server ------------------------------------------------
+
+
+def _in_thread(function: Callable[[str], None], argument: str) -> None:
+    """Set-up that runs its own event loop (Alembic, the demo load), off the test loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(function, argument).result()
+
+
+def _load_demo(url: str) -> None:
+    async def load() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                size = demo.DemoSize(referrals=40)
+                await demo.load_demo(conn, now=datetime.now(UTC), size=size)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(load())
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_serving(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            response = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=2)
+            if response.status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the server did not answer within {WAIT_SECONDS:.0f} s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """`uvicorn api.app:create_app` on 127.0.0.1 with a migrated SQLite file of demo data."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'referrals.db'}"
+    _in_thread(migrate.upgrade, url)
+    _in_thread(_load_demo, url)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "GRAPHIQL": "true"}
+    log = tmp_path / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"),
+                *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_serving(process, base, log)
+        yield base
+    finally:
+        process.terminate()  # SIGTERM to this PID: uvicorn shuts down gracefully
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium and the npm assets, checked before the server starts."""
+    _require(CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium chromium-driver")
+    try:
+        graphiql.installed_assets()
+    except graphiql.MissingAssets as error:
+        _require(False, f"GraphiQL's npm assets are not installed (run `make install`): {error}")
+    VAR.mkdir(exist_ok=True)
+    (VAR / "graphiql-failure.png").unlink(missing_ok=True)
+    return CHROMIUM
+
+
+async def test_graphiql_runs_the_default_query_in_chromium(
+    chromium: Path, server: str, tmp_path: Path
+) -> None:
+    failure = VAR / "graphiql-failure.png"
+    requests: list[str] = []
+    problems: list[str] = []
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),  # a fresh --user-data-dir
+            executable_path=str(chromium),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1400, "height": 1000},
+            timeout=WAIT_MS,
+        )
+        try:
+            page = browser.pages[0] if browser.pages else await browser.new_page()
+            page.set_default_timeout(WAIT_MS)
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+            def on_console(message: Any) -> None:
+                if message.type == "error":
+                    problems.append(f"console: {message.text}")
+
+            page.on("console", on_console)
+            try:
+                await page.goto(f"{server}/graphql", wait_until="load")
+                execute = page.locator(".graphiql-execute-button")
+                await expect(execute).to_be_visible(timeout=WAIT_MS)
+                editor = page.locator(".graphiql-query-editor")
+                await expect(editor).to_contain_text("query ReferralPage", timeout=WAIT_MS)
+
+                await execute.click()
+
+                response = page.locator(".graphiql-response")
+                await expect(response).to_contain_text('"totalCount"', timeout=WAIT_MS)
+                await expect(response).to_contain_text('"referrals"', timeout=WAIT_MS)
+                # The whole result, not only the lines the editor has drawn.
+                text = await page.evaluate(
+                    "document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()"
+                )
+                result = json.loads(text)
+                assert "errors" not in result, result
+                referrals = result["data"]["referrals"]
+                assert referrals["totalCount"] > 0
+                first = referrals["nodes"][0]
+                assert first["customerProfile"]["name"]
+                assert first["participants"]
+                assert first["activities"]["nodes"]
+                await expect(response).to_contain_text(
+                    first["customerProfile"]["name"], timeout=WAIT_MS
+                )
+
+                outside = [url for url in requests if not url.startswith((server, "data:"))]
+                assert not outside, f"requests to other hosts: {outside}"
+                assert any("/graphiql/assets/graphiql@" in url for url in requests), requests
+                assert not problems, problems
+                await page.screenshot(path=str(VAR / "graphiql.png"))
+            except BaseException:
+                try:
+                    await page.screenshot(path=str(failure), timeout=10_000)
+                except PlaywrightError as error:
+                    problems.append(f"no screenshot: {error}")
+                print(f"GraphiQL browser test failed; screenshot {failure}; {problems}")  # noqa: T201
+                raise
+        finally:
+            await browser.close()
