@@ -15,6 +15,7 @@ from api.errors import BadUserInput
 from api.ids import expect_global_id, from_global_id
 from api.loaders import Loaders
 from api.pagination import page_request
+from api.prefetch import prefetch_referral_parts, referral_fields
 from api.types.activity import Activity
 from api.types.connection import After, Before, First, Last
 from api.types.enums import ReferralOrderField
@@ -132,4 +133,5 @@ class Query:
             max_size=settings.max_page_size,
         )
         page = await info.context.loaders.referral_page(where=where, order=order, request=request)
+        await prefetch_referral_parts(info, page.rows, referral_fields(info))
         return ReferralConnection.from_page(page, order, where)

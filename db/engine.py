@@ -30,8 +30,11 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
+    # No pre-ping: it costs a round trip on every checkout (a request checks out one per
+    # loader batch). Connections are recycled instead, and a connection found dead is
+    # invalidated with the pool, so only the request that met it fails.
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
     )
 
 

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
+from strawberry.utils.await_maybe import await_maybe
 
 from api.context import Info
 from api.ids import to_global_id
+from api.loaders import Resolved, resolve
 from api.pagination import page_request
 from api.types.connection import PageInfo, cursors, page_info
 from api.types.enums import ActivityType, ReferralStatus
@@ -57,18 +59,18 @@ class Activity(Node):
 
     @strawberry.field(description="The participant who acted; null for changes made by time.")
     async def actor(self, info: Info) -> LazyParticipant | None:
-        return await participant_of(info, self.referral_pk, self.actor_pk)
+        return await await_maybe(participant_of(info, self.referral_pk, self.actor_pk))
 
     @strawberry.field(
         description="The participant the activity concerns (the invited one, for invitations)."
     )
     async def subject(self, info: Info) -> LazyParticipant | None:
-        return await participant_of(info, self.referral_pk, self.subject_pk)
+        return await await_maybe(participant_of(info, self.referral_pk, self.subject_pk))
 
 
-async def participant_of(
+def participant_of(
     info: Info, referral_pk: uuid.UUID, pk: uuid.UUID | None
-) -> Participant | None:
+) -> Resolved[Participant | None]:
     """A participant of the referral, through the referral's participants batch.
 
     Actors, subjects and inviters always belong to the same referral; loading them with its
@@ -78,9 +80,12 @@ async def participant_of(
 
     if pk is None:
         return None
-    rows = await info.context.loaders.participants_by_referral.load(referral_pk)
-    row = next((row for row in rows if row.id == pk), None)
-    return None if row is None else Participant.from_row(row)
+
+    def pick(rows: list[Row[Any]]) -> Participant | None:
+        row = next((row for row in rows if row.id == pk), None)
+        return None if row is None else Participant.from_row(row)
+
+    return resolve(info.context.loaders.participants_by_referral, referral_pk, pick)
 
 
 @strawberry.type(description="An activity in a page, with its cursor.")

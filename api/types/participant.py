@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 from sqlalchemy import Row
 
 from api.context import Info
 from api.ids import to_global_id
+from api.loaders import Resolved, resolve
 from api.types.activity import ActivityConnection, activity_connection, participant_of
 from api.types.connection import After, Before, First, Last
 from api.types.enums import ParticipantStatus
@@ -84,14 +85,22 @@ class Participant(Node):
             invited_by_pk=inviter,
         )
 
-    @strawberry.field(description="The organization's users who work this referral.")
-    async def users(self, info: Info) -> list[User]:
-        rows = await info.context.loaders.users_by_participant.load(self.pk)
-        return [User.from_row(row) for row in rows]
+    @strawberry.field(
+        description="The organization's users who work this referral.", graphql_type=list[User]
+    )
+    def users(self, info: Info) -> Resolved[list[User]]:
+        return resolve(
+            info.context.loaders.users_by_participant,
+            self.pk,
+            lambda rows: [User.from_row(row) for row in rows],
+        )
 
-    @strawberry.field(description="The participant who sent the invitation; null for the owner.")
-    async def invited_by(self, info: Info) -> Participant | None:
-        return await participant_of(info, self.referral_pk, self.invited_by_pk)
+    @strawberry.field(
+        description="The participant who sent the invitation; null for the owner.",
+        graphql_type=Optional["Participant"],
+    )
+    def invited_by(self, info: Info) -> Resolved[Participant | None]:
+        return participant_of(info, self.referral_pk, self.invited_by_pk)
 
     @strawberry.field(
         description="Activities this participant performed or that concern it, oldest first."

@@ -12,6 +12,7 @@ from sqlalchemy import Row
 
 from api.context import Info
 from api.ids import to_global_id
+from api.loaders import Resolved, resolve
 from api.types.activity import ActivityConnection, activity_connection
 from api.types.connection import After, Before, First, Last
 from api.types.enums import ReferralSource, ReferralStatus
@@ -142,35 +143,55 @@ class Referral(Node):
             contact_hidden=contact_hidden,
         )
 
-    @strawberry.field(description="The customer: name, address and contact.")
-    async def customer_profile(self, info: Info) -> CustomerProfile:
-        row = await info.context.loaders.customer_profile_by_referral.load(self.pk)
-        if row is None:
-            raise LookupError(f"referral {self.pk} has no customer profile")
-        return CustomerProfile.from_row(row, contact_hidden=self.contact_hidden)
+    @strawberry.field(
+        description="The customer: name, address and contact.", graphql_type=CustomerProfile
+    )
+    def customer_profile(self, info: Info) -> Resolved[CustomerProfile]:
+        hidden = self.contact_hidden
+        return resolve(
+            info.context.loaders.customer_profile_by_referral,
+            self.pk,
+            lambda row: CustomerProfile.from_row(_present(row, self.pk), contact_hidden=hidden),
+        )
 
-    @strawberry.field(description="What the customer needs.")
-    async def customer_requirements(self, info: Info) -> CustomerRequirements:
-        row = await info.context.loaders.requirements_by_referral.load(self.pk)
-        if row is None:
-            raise LookupError(f"referral {self.pk} has no requirements")
-        return CustomerRequirements.from_row(row)
+    @strawberry.field(description="What the customer needs.", graphql_type=CustomerRequirements)
+    def customer_requirements(self, info: Info) -> Resolved[CustomerRequirements]:
+        return resolve(
+            info.context.loaders.requirements_by_referral,
+            self.pk,
+            lambda row: CustomerRequirements.from_row(_present(row, self.pk)),
+        )
 
-    @strawberry.field(description="Deal value, currency, closing date and notes.")
-    async def additional_information(self, info: Info) -> AdditionalInformation:
-        row = await info.context.loaders.additional_information_by_referral.load(self.pk)
-        if row is None:
-            raise LookupError(f"referral {self.pk} has no additional information")
-        return AdditionalInformation.from_row(row)
+    @strawberry.field(
+        description="Deal value, currency, closing date and notes.",
+        graphql_type=AdditionalInformation,
+    )
+    def additional_information(self, info: Info) -> Resolved[AdditionalInformation]:
+        return resolve(
+            info.context.loaders.additional_information_by_referral,
+            self.pk,
+            lambda row: AdditionalInformation.from_row(_present(row, self.pk)),
+        )
 
-    @strawberry.field(description="Every organization taking part, the owner first.")
-    async def participants(self, info: Info) -> list[Participant]:
-        rows = await info.context.loaders.participants_by_referral.load(self.pk)
-        return [Participant.from_row(row) for row in rows]
+    @strawberry.field(
+        description="Every organization taking part, the owner first.",
+        graphql_type=list[Participant],
+    )
+    def participants(self, info: Info) -> Resolved[list[Participant]]:
+        return resolve(
+            info.context.loaders.participants_by_referral,
+            self.pk,
+            lambda rows: [Participant.from_row(row) for row in rows],
+        )
 
-    @strawberry.field(description="The participant of the organization that created the referral.")
-    async def owner(self, info: Info) -> Participant:
-        rows = await info.context.loaders.participants_by_referral.load(self.pk)
+    @strawberry.field(
+        description="The participant of the organization that created the referral.",
+        graphql_type=Participant,
+    )
+    def owner(self, info: Info) -> Resolved[Participant]:
+        return resolve(info.context.loaders.participants_by_referral, self.pk, self._owner)
+
+    def _owner(self, rows: list[Row[Any]]) -> Participant:
         for row in rows:
             if row.organization_id == self.owner_organization_pk:
                 return Participant.from_row(row)
@@ -196,3 +217,10 @@ class Referral(Node):
             last=last,
             before=before,
         )
+
+
+def _present(row: Row[Any] | None, referral_pk: uuid.UUID) -> Row[Any]:
+    """A part every referral has; its absence is a broken invariant, reported as a fault."""
+    if row is None:
+        raise LookupError(f"referral {referral_pk} lacks a part every referral has")
+    return row
