@@ -1,4 +1,5 @@
-# Two commands on a fresh machine: `make run` and `make test`. Needs Python 3.11+ and make.
+# Two commands on a fresh machine: `make run` and `make test`. Needs Python 3.11+, make, and
+# Node.js 18+ with npm (GraphiQL's pinned browser assets).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -54,4 +55,4 @@ schema-check: $(INSTALLED)
 	if [ -n "$$tag" ]; then $(BIN)/referrals schema check --against "$$tag"; fi
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -9,9 +9,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
+from api import metrics
 from api.context import Clock
+from api.events import EventHub, delivering
 from api.graphiql import graphiql_asset
 from api.health import healthz, readyz
 from api.http import BodySizeLimit, cors_middleware
@@ -28,10 +30,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database = Database(create_engine(settings.database_url, pool_size=settings.db_pool_size))
         app.state.database = database
+        if settings.metrics:
+            metrics.instrument_pool(database.engine)
+        # Subscriptions: committed changes (from every worker, on PostgreSQL) to this worker's
+        # subscribers.
+        app.state.events = EventHub(settings.subscription_queue_size)
         try:
-            yield
+            async with delivering(database, app.state.events):
+                yield
         finally:
             await database.dispose()
+            metrics.worker_stopped()
 
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
@@ -42,14 +51,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
         routes=[
             Route("/", home),
             Route("/graphql", view),
+            WebSocketRoute("/graphql", view),  # subscriptions (graphql-transport-ws)
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *([Route("/metrics", metrics.metrics)] if settings.metrics else []),
             # GraphiQL's React and GraphiQL files, from node_modules/ (an allow-list).
             *([Route("/graphiql/assets/{path:path}", graphiql_asset)] if settings.graphiql else []),
         ],
         # CORS outermost, so that even a 413 carries its headers and a browser can read it.
         middleware=[
             Middleware(RequestLog),
+            *([Middleware(metrics.RequestMetrics)] if settings.metrics else []),
             *cors_middleware(settings.cors_origins),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],

@@ -1,4 +1,5 @@
-"""The `referrals` command: serve, migrate, load demo data, mint tokens, export the schema."""
+"""The `referrals` command: serve, migrate, load demo data, mint tokens, export the schema,
+load persisted operations."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from api import metrics
 from api.auth import mint_token
 from api.documents import validate_documents
+from api.persisted import operation_documents
 from api.schema import build_schema, schema_sdl
 from api.schema_check import committed_schema, compare
 from api.settings import Settings
 from api.view import utc_now
 from db import demo, migrate
-from db.engine import create_engine
+from db.engine import Database, create_engine
+from db.persisted import safelist
 
 app = typer.Typer(help="The partner referrals GraphQL API.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -27,6 +31,10 @@ schema_app = typer.Typer(help="The GraphQL schema file.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(schema_app, name="schema")
+persisted_app = typer.Typer(
+    help="Persisted operations: the safelist of PERSISTED_QUERIES_ONLY.", no_args_is_help=True
+)
+app.add_typer(persisted_app, name="persisted")
 
 SCHEMA_FILE = Path("schema.graphql")
 
@@ -37,8 +45,11 @@ def serve(
     port: int = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the API with uvicorn (GraphiQL at /graphql)."""
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    """Serve the API with uvicorn (GraphiQL at /graphql): N worker processes, each built by the
+    factory api.app:create_app. Several share metrics through PROMETHEUS_MULTIPROC_DIR (a fresh
+    directory under var/ unless it is set)."""
+    with metrics.shared_directory(workers):
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
 @app.command()
@@ -155,3 +166,34 @@ def schema_export(
     """Write the schema, as the code defines it, in SDL."""
     output.write_text(schema_sdl())
     typer.echo(f"Wrote {output}.")
+
+
+@persisted_app.command("load")
+def persisted_load(
+    documents: Annotated[list[Path], typer.Argument(help="GraphQL operation files.")],
+) -> None:
+    """Put the operations of GraphQL files on the safelist of persisted operations.
+
+    One document per operation, holding the fragments it uses (from any of the files), stored
+    under the sha256 of its printed text; nothing is stored unless every operation validates.
+    """
+    settings = Settings.from_env()
+    operations, problems = operation_documents(build_schema(settings)._schema, documents)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problems: nothing was loaded.", err=True)
+        raise typer.Exit(1)
+
+    async def load() -> list[str]:
+        database = Database(create_engine(settings.database_url))
+        try:
+            return await safelist(database, [o.text for o in operations], now=utc_now())
+        finally:
+            await database.dispose()
+
+    added = set(asyncio.run(load()))
+    for operation in operations:
+        state = "added" if operation.sha256 in added else "already safelisted"
+        typer.echo(f"{operation.sha256}  {operation.name} ({operation.path}): {state}")
+    typer.echo(f"{len(operations)} operations on the safelist, {len(added)} added.")

@@ -8,7 +8,12 @@ from decimal import Decimal
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -16,9 +21,12 @@ from api.budget import CostBudget
 from api.cost_extension import QueryCost
 from api.errors import MaskUnexpectedErrors, log_unexpected
 from api.limits import shape_rule
+from api.metrics import OperationMetrics
 from api.mutations import Mutation
 from api.queries import Query
 from api.settings import Settings
+from api.subscriptions import SocketOperations, Subscription
+from api.tracing import tracing_extensions
 from api.types.activity import Activity
 from api.types.participant import Participant, User
 from api.types.referral import CustomerProfile, Referral
@@ -53,6 +61,11 @@ def _decimal(value: object) -> Decimal:
         raise ValueError(f"{str(value)[:40]!r} is not a decimal number like '1250.50'") from None
 
 
+# Distinct documents kept parsed and validated, per process (bounded: unique texts from the
+# public internet must not grow memory).
+DOCUMENT_CACHE_SIZE = 512
+
+
 class ReferralsSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -71,12 +84,19 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return ReferralsSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Referral, CustomerProfile, Participant, User, Activity],
         extensions=[
             MaskUnexpectedErrors,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            # Frontends send the same few documents all day: parse and validate each once.
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: AddValidationRules(rules),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: QueryCost(settings, budget),
+            SocketOperations,  # after QueryCost: a subscription it refused does not start
+            *([OperationMetrics] if settings.metrics else []),
+            *tracing_extensions(settings),
         ],
         config=StrawberryConfig(
             auto_camel_case=True,

@@ -245,3 +245,21 @@ class IdempotencyKey(SQLModel, table=True):
         sa_column=Column(ForeignKey("referral.id", ondelete="CASCADE"), nullable=False)
     )
     created_date: datetime = Field(sa_column=_timestamp())
+
+
+class PersistedOperation(SQLModel, table=True):
+    """A GraphQL document stored under the sha256 of its exact text (persisted queries).
+
+    Registered by a client (Apollo's automatic persisted queries) or loaded onto the
+    production safelist by `referrals persisted load`; shared by every worker.
+    """
+
+    __tablename__ = "persisted_operation"
+
+    sha256: str = Field(sa_column=Column(String(64), primary_key=True))
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    created_date: datetime = Field(sa_column=_timestamp())
+    # The organization whose client registered it (no foreign key: a token's organization need
+    # not have a row here); None for operations loaded from files.
+    registered_by: uuid.UUID | None = Field(default=None, nullable=True)
+    safelisted: bool = Field(default=False, nullable=False)

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db import events
 from db.access import Viewer, visible_referral_ids
 from db.engine import Database
 from db.ids import uuid7
@@ -32,21 +33,27 @@ async def in_transaction(database: Database, work: Callable[[AsyncConnection], A
 
     On SQLite the transaction begins IMMEDIATE, taking the write lock before the first read,
     so writers queue (busy timeout) rather than fail when a read lock cannot be upgraded.
+    The activities it records are published as events (`db.events`) only once it commits.
     """
     for _ in range(MAX_ATTEMPTS):
         async with database.engine.connect() as conn:
             if database.dialect == "sqlite":
                 await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            outbox = events.Outbox.open(conn)
             try:
                 result = await work(conn)
+                await outbox.seal()  # PostgreSQL: NOTIFY, which only the commit delivers
             except LostRace:
                 await conn.rollback()
                 continue
             except BaseException:
                 await conn.rollback()
                 raise
+            finally:
+                outbox.close()
             await conn.commit()
-            return result
+        outbox.committed(database.engine)  # SQLite: to this process's subscribers
+        return result
     raise Refused(
         RefusalCode.CONFLICT, "The referral kept changing concurrently; read it again and retry."
     )
@@ -150,4 +157,5 @@ async def record(
             note=note,
         )
     )
+    events.note(conn, referral_id, activity_id)
     return activity_id
