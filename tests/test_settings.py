@@ -51,3 +51,23 @@ def test_environment_overrides() -> None:
 def test_bad_settings_are_refused_by_name(environ: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(environ)
+
+
+def test_gc_tuning_is_on_by_default_and_can_be_turned_off() -> None:
+    assert Settings.from_env({}).gc_tuning is True
+    assert Settings.from_env({"GC_TUNING": "false"}).gc_tuning is False
+
+
+def test_tuning_freezes_start_up_objects_and_raises_the_threshold() -> None:
+    import gc
+
+    from api.app import GC_THRESHOLDS, tune_garbage_collector
+
+    before = gc.get_threshold()
+    try:
+        tune_garbage_collector()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
