@@ -43,6 +43,7 @@ def requested_cost(
     variables: Mapping[str, Any],
     *,
     default_page_size: int,
+    max_page_size: int = 100,
 ) -> int:
     """How many objects the operation may load at most (nodes of lists and connections)."""
     root = schema.get_root_type(operation.operation)
@@ -53,7 +54,11 @@ def requested_cost(
         """How many objects one resolution of the field yields if it is a list or connection."""
         if _named(field.type).name.endswith("Connection"):
             size = _argument(node, "first", variables) or _argument(node, "last", variables)
-            return size if isinstance(size, int) and size > 0 else default_page_size
+            if not isinstance(size, int) or size <= 0:
+                return default_page_size
+            # A page is never larger than the maximum (a larger `first` is refused by name when
+            # the field resolves), and unbounded sizes must not multiply into giant numbers.
+            return min(size, max_page_size)
         if _is_list(field.type):
             ids = _argument(node, "ids", variables)
             return len(ids) if isinstance(ids, list) else LIST_ESTIMATE

@@ -41,6 +41,7 @@ class QueryCost(SchemaExtension):
             fragments,
             execution.variables or {},
             default_page_size=self.settings.default_page_size,
+            max_page_size=self.settings.max_page_size,
         )
         refusal = self._refusal(self.requested, execution.context)
         if refusal is not None:

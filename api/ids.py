@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from api.errors import BadUserInput
 from db.paging import Position
@@ -63,7 +63,8 @@ def from_cursor(value: str, ordering: str, *, argument: str) -> Position:
         position = Position(datetime.fromisoformat(when), uuid.UUID(hex=raw))
         if position.value.tzinfo is None:
             raise ValueError("cursor time without offset")
-    except (ValueError, TypeError, UnicodeError, binascii.Error):
+        position.value.astimezone(UTC)  # within the calendar in UTC, as stored values are
+    except (ValueError, TypeError, OverflowError, UnicodeError, binascii.Error):
         raise BadUserInput(f"`{argument}` is not a valid cursor.", argument=argument) from None
     if kind != ordering:
         raise BadUserInput(

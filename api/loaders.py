@@ -6,6 +6,7 @@ its own pooled connection, so loaders that fire together never share one.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeAlias, TypeVar
@@ -25,6 +26,30 @@ V = TypeVar("V")
 Read = Callable[[AsyncConnection, Viewer, Sequence[K]], Awaitable[Sequence[V]]]
 MaybeRow = Row[Any] | None
 PageKey = tuple[uuid.UUID, PageRequest]
+
+
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose waiters cannot cancel each other's load.
+
+    Several fields may await one cached future; graphql-core cancels a failed field's
+    siblings, and a cancelled waiter would cancel the shared future under every other field
+    awaiting it (which then failed with CancelledError and no answer at all).
+    """
+
+    def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
+        super().__init__(load_fn=load_fn)
+        self._issued: list[asyncio.Future[V]] = []
+
+    def load(self, key: K) -> Awaitable[V]:
+        future = super().load(key)
+        self._issued.append(future)  # type: ignore[arg-type]
+        return asyncio.shield(future)
+
+    def abandon(self) -> None:
+        """Cancel the loads still pending (the operation ended): their batches stop too."""
+        for future in self._issued:
+            future.cancel()
+        self._issued.clear()
 
 
 class Loaders:
@@ -56,7 +81,13 @@ class Loaders:
             async with self._database.engine.connect() as conn:
                 return await read(conn, self._viewer, keys)
 
-        return DataLoader(load_fn=load)
+        return SharedLoader(load_fn=load)
+
+    def abandon(self) -> None:
+        """Cancel every pending load of this request (its deadline passed)."""
+        for loader in vars(self).values():
+            if isinstance(loader, SharedLoader):
+                loader.abandon()
 
     async def _participants_by_referral(
         self, conn: AsyncConnection, viewer: Viewer, referral_ids: Sequence[uuid.UUID]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import strawberry
@@ -36,13 +36,13 @@ DateTime = strawberry.scalar(
     description="An instant: ISO 8601 date and time with offset, e.g. '2026-11-24T09:30:00+00:00'. "
     "Results are in UTC.",
     serialize=lambda value: value.isoformat(),
-    parse_value=lambda value: datetime.fromisoformat(value),
+    parse_value=lambda value: _datetime(value),
 )
 Date = strawberry.scalar(
     name="Date",
     description="A calendar date, ISO 8601, e.g. '2026-12-31'.",
     serialize=lambda value: value.isoformat(),
-    parse_value=lambda value: date.fromisoformat(value),
+    parse_value=lambda value: _date(value),
 )
 DecimalScalar = strawberry.scalar(
     name="Decimal",
@@ -52,13 +52,45 @@ DecimalScalar = strawberry.scalar(
 )
 
 
+# Scalar parsers raise GraphQLError: the client's value is wrong, which is not our fault (a
+# ValueError would read as an unexpected error and be masked).
+
+
+def _datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise GraphQLError("Expected a DateTime: an ISO 8601 string like '2026-11-24T09:30:00Z'.")
+    try:
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is not None:
+            parsed.astimezone(UTC)  # instants beyond the calendar in UTC cannot be stored
+    except (ValueError, OverflowError):
+        raise GraphQLError(
+            f"Expected a DateTime: {value[:40]!r} is not an ISO 8601 date-time with offset "
+            "between years 1 and 9999 in UTC, like '2026-11-24T09:30:00Z'."
+        ) from None
+    return parsed
+
+
+def _date(value: object) -> date:
+    if not isinstance(value, str):
+        raise GraphQLError("Expected a Date: an ISO 8601 string like '2026-12-31'.")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise GraphQLError(
+            f"Expected a Date: {value[:40]!r} is not an ISO 8601 date like '2026-12-31'."
+        ) from None
+
+
 def _decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError("a Decimal is a string of digits like '1250.50'")
+        raise GraphQLError("Expected a Decimal: a string of digits like '1250.50'.")
     try:
         return Decimal(str(value))
     except ArithmeticError:
-        raise ValueError(f"{str(value)[:40]!r} is not a decimal number like '1250.50'") from None
+        raise GraphQLError(
+            f"Expected a Decimal: {str(value)[:40]!r} is not a number like '1250.50'."
+        ) from None
 
 
 # Distinct documents kept parsed and validated, per process (bounded: unique texts from the

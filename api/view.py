@@ -237,6 +237,9 @@ class GraphQLView(GraphQL[Context, None]):
         except TimeoutError:
             if not deadline.expired():
                 raise
+            # Loads are shielded from a single field's cancellation; the whole operation's end
+            # must still stop them, and the queries behind them.
+            context.loaders.abandon()
             return http.deadline_exceeded(seconds)
         except HTTPException as error:
             if isinstance(error.__cause__, InvalidOperationTypeError) and adapter.method == "GET":
