@@ -54,5 +54,11 @@ schema-check: $(INSTALLED)
 	@tag=$$(git describe --tags --abbrev=0 2>/dev/null || true); \
 	if [ -n "$$tag" ]; then $(BIN)/referrals schema check --against "$$tag"; fi
 
+# The benchmark of issue 6 (not part of `make test`): our API against a hand-written floor,
+# on SQLite and on PostgreSQL at 127.0.0.1:5432; writes bench/RESULTS.md. About 6 minutes.
+bench: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) var node_modules .mypy_cache .ruff_cache .pytest_cache
