@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
+CONTRACT_DIR = ROOT / "tests" / "contract" / "queries"
 VAR_DIR = ROOT / "var" / "bench"
 RESULTS_MD = BENCH_DIR / "RESULTS.md"
 RESULTS_JSON = VAR_DIR / "results.json"

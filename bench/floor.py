@@ -4,7 +4,7 @@ A plain Starlette endpoint that checks the bearer token (HS256 with the configur
 required claims, expiry against its clock, as our API checks development tokens), runs the
 same six batched statements with SQLAlchemy Core (page, count, customer profiles,
 requirements, participants, users) on one pooled connection, one after another, and answers
-exactly the `data` our API answers for `bench/ReferralPage.graphql`. It reads
+exactly the `data` our API answers for `tests/contract/queries/ReferralPage.graphql`. It reads
 `variables.first` and `variables.after` of a GraphQL request body and ignores the document:
 it knows only that one query.
 

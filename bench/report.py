@@ -419,7 +419,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"{results['size']['activities_per_referral']} activities each (`db.demo.load_demo`), "
         "on SQLite (a copy of `var/bench/seed-10000.db`) and on PostgreSQL (`referrals_bench`, "
         "created and dropped by the run, ANALYZEd after loading).",
-        "- Workload: `bench/ReferralPage.graphql` (a copy of the frontend contract's) with "
+        "- Workload: `tests/contract/queries/ReferralPage.graphql` (the frontend contract's) with "
         f"`first: {config['page_size']}`, as the first demo organization (it sees about 7,400 "
         "referrals; contact email shown on some, masked on others). Over HTTP the requests "
         "rotate over pages 1-5.",
