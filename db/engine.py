@@ -46,6 +46,12 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL makes NORMAL durable against application crashes; only power loss can drop a commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite's own lower() folds ASCII only; search must match "MÜLLER" as PostgreSQL does.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 class Database:
