@@ -45,14 +45,19 @@ from db.validation import InvalidInput
 T = TypeVar("T")
 
 
-async def _attempt(work: Awaitable[T]) -> tuple[T | None, list[UserError]]:
-    """Run a write; its result, or the user errors that explain why nothing changed."""
+async def _write(info: Info, work: Awaitable[T]) -> tuple[T | None, list[UserError]]:
+    """Run a write; its result, or the user errors that explain why nothing changed.
+
+    Either way the request's loaders are dropped, so the payload reads the state after it.
+    """
     try:
         return await work, []
     except Refused as refusal:
         return None, [UserError.refused(refusal)]
     except InvalidInput as invalid:
         return None, [UserError.invalid(error) for error in invalid.errors]
+    finally:
+        info.context.forget_reads()
 
 
 def _pk(value: str, type_name: str, field: str) -> uuid.UUID:
@@ -91,10 +96,9 @@ class Mutation:
         context = info.context
         data = to_data(input)
         key = data.pop("idempotencyKey", None)
-        referral_id, errors = await _attempt(
-            writes.create_referral(context.database, context.viewer, data, key=key)
+        referral_id, errors = await _write(
+            info, writes.create_referral(context.database, context.viewer, data, key=key)
         )
-        context.forget_reads()
         return CreateReferralPayload(
             referral=await _referral(info, referral_id), user_errors=errors
         )
@@ -121,8 +125,7 @@ class Mutation:
             )
             return referral_id
 
-        referral_id, errors = await _attempt(work())
-        context.forget_reads()
+        referral_id, errors = await _write(info, work())
         return UpdateReferralPayload(
             referral=await _referral(info, referral_id), user_errors=errors
         )
@@ -152,8 +155,7 @@ class Mutation:
             )
             return referral_id
 
-        referral_id, errors = await _attempt(work())
-        context.forget_reads()
+        referral_id, errors = await _write(info, work())
         return ChangeReferralStatusPayload(
             referral=await _referral(info, referral_id), user_errors=errors
         )
@@ -193,8 +195,7 @@ class Mutation:
                 expected_version=input.expected_version,
             )
 
-        participant_id, errors = await _attempt(work())
-        context.forget_reads()
+        participant_id, errors = await _write(info, work())
         participant = await _participant(info, participant_id)
         return InviteParticipantPayload(
             participant=participant,
@@ -257,8 +258,7 @@ class Mutation:
             )
             return referral_id, activity_id
 
-        ids, errors = await _attempt(work())
-        context.forget_reads()
+        ids, errors = await _write(info, work())
         activity = None
         if ids is not None:
             row = await context.loaders.activity_by_id.load(ids[1])
@@ -282,6 +282,5 @@ async def _answer(
         )
         return participant_id, referral_id
 
-    ids, errors = await _attempt(work())
-    context.forget_reads()
+    ids, errors = await _write(info, work())
     return (ids[0], ids[1], errors) if ids else (None, None, errors)

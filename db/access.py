@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, select, type_coerce
 
-from db.models import Participant, ParticipantStatus
+from db.models import ParticipantStatus
 from db.tables import participant
 
 
@@ -53,5 +53,5 @@ def effective_participant_status(viewer: Viewer) -> ColumnElement[ParticipantSta
     )
     return type_coerce(
         case((expired, ParticipantStatus.EXPIRED.value), else_=participant.c.status),
-        Participant.__table__.c.status.type,  # type: ignore[attr-defined]
+        participant.c.status.type,
     ).label("status")
