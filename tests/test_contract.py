@@ -17,26 +17,12 @@ SCHEMA = Path(__file__).parents[1] / "schema.graphql"
 OPERATIONS = sorted(CONTRACT.glob("queries/*.graphql")) + sorted(
     CONTRACT.glob("mutations/*.graphql")
 )
-PROPOSED = sorted(CONTRACT.glob("proposed/*.graphql"))
-
-# Contract operations that no conformant GraphQL schema of DOMAIN.md can accept, with the one
-# error each must get; `proposed/` holds the fix offered to the frontend team, run below.
-KNOWN_DEFECTS = {
-    "NodeLookup": "Fields 'status' conflict because they return conflicting types "
-    "'ReferralStatus!' and 'ParticipantStatus!'. Use different aliases on the fields to "
-    "fetch both if this was intentional.",
-}
 
 
-@pytest.mark.parametrize(
-    "path", OPERATIONS + PROPOSED, ids=lambda path: path.parent.name + "/" + path.stem
-)
+@pytest.mark.parametrize("path", OPERATIONS, ids=lambda path: path.parent.name + "/" + path.stem)
 def test_operation_validates_against_the_committed_schema(path: Path) -> None:
     errors = validate(build_schema(SCHEMA.read_text()), parse(path.read_text()))
-    if path.parent.name != "proposed" and path.stem in KNOWN_DEFECTS:
-        assert [error.message for error in errors] == [KNOWN_DEFECTS[path.stem]]
-    else:
-        assert errors == []
+    assert errors == []
 
 
 def test_the_contract_is_not_empty() -> None:
@@ -118,20 +104,14 @@ async def test_referral_search_filters_demo_data(api: Api) -> None:
     assert updated == sorted(updated, reverse=True)
 
 
-async def test_node_lookup_as_sent_is_refused_with_the_reason(api: Api) -> None:
-    actor = await _demo(api)
-    errors = await api.errors(_operation("NodeLookup"), {"ids": []}, actor=actor)
-    assert [error["message"] for error in errors] == [KNOWN_DEFECTS["NodeLookup"]]
-
-
-async def test_node_lookup_with_the_proposed_alias_refreshes_cached_objects(api: Api) -> None:
+async def test_node_lookup_refreshes_cached_objects(api: Api) -> None:
     actor = await _demo(api)
     detail = await api.query(
         "{ referrals(first: 2) { nodes { id participants { id status } } } }", actor=actor
     )
     referrals = detail["referrals"]["nodes"]
     ids = [referrals[0]["id"], referrals[0]["participants"][0]["id"], referrals[1]["id"]]
-    operation = (CONTRACT / "proposed" / "NodeLookup.graphql").read_text()
+    operation = _operation("NodeLookup")
 
     found = (await api.query(operation, {"ids": ids}, actor=actor))["nodes"]
 
