@@ -58,10 +58,15 @@ def _node() -> list[str]:
             pytest.fail(f"{reason} (the client suite must run in CI; .ci/run installs it)")
         pytest.skip(reason)
     assert node is not None
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10)
-    major = int(version.stdout.strip().lstrip("v").split(".")[0])
-    # graphql-ws needs a global WebSocket: built in from Node 22, behind a flag in Node 20 and 21.
-    return [node, "--experimental-websocket"] if major < 22 else [node]
+    # graphql-ws needs a global WebSocket: built in from Node 22, behind this flag in Node 20
+    # and 21 (without it, graphql_ws_event.mjs fails saying so).
+    flag = [node, "--experimental-websocket"]
+    probe = subprocess.run(
+        [*flag, "-e", "process.exit(typeof WebSocket === 'function' ? 0 : 1)"],
+        capture_output=True,
+        timeout=30,
+    )
+    return flag if probe.returncode == 0 else [node]
 
 
 @pytest.fixture(scope="module")
