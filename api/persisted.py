@@ -228,7 +228,7 @@ class PersistedOperations:
     def _check_size(self, document: str) -> None:
         """Refuse to store a document over APQ_MAX_DOCUMENT_BYTES (nothing is stored)."""
         size = len(document.encode("utf-8"))
-        limit = self.settings.apq_max_document_bytes
+        limit = min(self.settings.apq_max_document_bytes, self.quota.bytes)
         if size > limit:
             raise PersistedQueryError(
                 400,

@@ -106,10 +106,9 @@ async def register(
 ) -> list[str]:
     """Store `document` for `organization_id` (unless a racing worker did) and evict that
     organization's least recently used documents past its quota, in one transaction; the
-    hashes evicted. The document must fit the quota on its own."""
+    hashes evicted. The document itself is kept, even were it alone over the quota."""
     sha256 = document_hash(document)
     size = len(document.encode("utf-8"))
-    assert size <= quota.bytes
 
     async def work(conn: AsyncConnection) -> list[str]:
         # Registrations of one organization take turns, so that two of them cannot both see
@@ -157,7 +156,8 @@ async def _evict(
     kept_documents = kept_bytes = 0
     evicted: list[str] = []
     for row in rows:
-        if kept_documents < quota.documents and kept_bytes + row.bytes <= quota.bytes:
+        fits = kept_documents < quota.documents and kept_bytes + row.bytes <= quota.bytes
+        if row.sha256 == keep or fits:
             kept_documents += 1
             kept_bytes += row.bytes
         else:

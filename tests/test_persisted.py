@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app as cli
 from api.persisted import DocumentCache
-from api.settings import Settings
+from api.settings import Settings, SettingsError
 from db.persisted import LAST_USED_PRECISION
 from db.tables import persisted_operation, registered_operation
 from tests.factories import make_actor
@@ -450,6 +450,29 @@ async def _runs(api: Api, actor: Actor, document: str) -> bool:
         return True
     assert _error(response)["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
     return False
+
+
+def test_the_quota_settings_come_from_the_environment_and_are_checked() -> None:
+    defaults = Settings.from_env({})
+    assert (
+        defaults.apq_max_documents_per_organization,
+        defaults.apq_max_bytes_per_organization,
+        defaults.apq_max_document_bytes,
+        defaults.persisted_cache_bytes,
+    ) == (500, 4 * 1024 * 1024, 32 * 1024, 16 * 1024 * 1024)
+    changed = Settings.from_env(
+        {"APQ_MAX_DOCUMENTS_PER_ORGANIZATION": "50", "APQ_MAX_DOCUMENT_BYTES": "8192"}
+    )
+    assert (changed.apq_max_documents_per_organization, changed.apq_max_document_bytes) == (
+        50,
+        8192,
+    )
+    with pytest.raises(SettingsError, match="APQ_MAX_DOCUMENTS_PER_ORGANIZATION must be at"):
+        Settings.from_env({"APQ_MAX_DOCUMENTS_PER_ORGANIZATION": "0"})
+    with pytest.raises(SettingsError, match="APQ_MAX_DOCUMENT_BYTES must not exceed"):
+        Settings.from_env(
+            {"APQ_MAX_DOCUMENT_BYTES": "65536", "APQ_MAX_BYTES_PER_ORGANIZATION": "32768"}
+        )
 
 
 async def test_the_quota_evicts_the_least_recently_used_documents(
