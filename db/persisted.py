@@ -14,10 +14,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Table, delete, func, literal, null, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import CompoundSelect, Select
 
 from db.columns import UTCDateTime
 from db.engine import Database
@@ -64,7 +66,7 @@ async def find(
         type_coerce(null(), UTCDateTime()).label("last_used"),
         literal(0).label("rank"),
     ).where(persisted_operation.c.sha256 == sha256)
-    query = safelisted
+    query: Select[Any] | CompoundSelect[Any] = safelisted
     if organization_id is not None:
         registered = select(
             registered_operation.c.document,
@@ -74,7 +76,7 @@ async def find(
             registered_operation.c.organization_id == organization_id,
             registered_operation.c.sha256 == sha256,
         )
-        query = safelisted.union_all(registered).order_by("rank").limit(1)  # type: ignore[assignment]
+        query = safelisted.union_all(registered).order_by("rank").limit(1)
     async with database.engine.connect() as conn:
         row = (await conn.execute(query)).first()
     return None if row is None else Found(row.document, row.last_used)
