@@ -5,21 +5,25 @@ A request names its document by `extensions.persistedQuery = {"version": 1, "sha
 
 - hash only: the stored document runs; an unknown hash answers `PersistedQueryNotFound`
   (HTTP 200, as Apollo Client expects before it retries with the document);
-- hash and query: the hash must be the sha256 of the query; the document is stored (shared by
-  every worker through the database) and runs.
+- hash and query: the hash must be the sha256 of the query; the document is stored for the
+  organization (shared by every worker through the database, within its quota: see
+  `db.persisted`) and runs. A document over APQ_MAX_DOCUMENT_BYTES is refused, unstored.
 
 With `persisted_queries_only` only documents loaded by `referrals persisted load` run: raw
 queries and registrations of new documents are refused. Found documents are kept in a bounded
-LRU in the worker's memory, so a hot hash costs no SQL statement after its first use.
+LRU in the worker's memory, so a hot hash costs no SQL statement after its first use (but for
+marking it used, at most once per `db.persisted.LAST_USED_PRECISION`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +52,10 @@ from api.settings import Settings
 from db import persisted as store
 
 SUPPORTED_VERSION = 1
-CACHE_ENTRIES = 2_000  # documents kept per worker ...
-CACHE_CHARACTERS = 16 * 1024 * 1024  # ... and their total length
+CACHE_ENTRIES = 2_000  # documents kept per worker (their bytes: PERSISTED_CACHE_BYTES)
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 REQUIRED = "PERSISTED_QUERY_REQUIRED"
+TOO_LARGE = "PERSISTED_QUERY_TOO_LARGE"
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 # Stands in for the missing `query` while http.request_data checks a hash-only request's
 # other parameters; the document itself is looked up after authentication.
@@ -104,32 +108,55 @@ def request_data(params: Mapping[str, Any], *, where: str = "") -> GraphQLReques
     return http.request_data(params, where=where)
 
 
-class DocumentCache:
-    """A bounded LRU of documents by hash: at most `entries` documents of `characters` total."""
+# A cached document's key: the organization that registered it (None: the safelist's) and hash.
+CacheKey = tuple[uuid.UUID | None, str]
 
-    def __init__(self, entries: int = CACHE_ENTRIES, characters: int = CACHE_CHARACTERS) -> None:
+
+@dataclass(slots=True)
+class CachedDocument:
+    """A document in a worker's memory."""
+
+    document: str
+    size: int  # UTF-8 bytes
+    # When its last_used_date was last written; None for the safelist, which tracks no use.
+    used: datetime | None
+
+
+class DocumentCache:
+    """A bounded LRU of documents: at most `entries` documents of `max_bytes` UTF-8 bytes."""
+
+    def __init__(self, *, max_bytes: int, entries: int = CACHE_ENTRIES) -> None:
         self.entries = entries
-        self.characters = characters
-        self._documents: OrderedDict[str, str] = OrderedDict()
+        self.max_bytes = max_bytes
+        self._documents: OrderedDict[CacheKey, CachedDocument] = OrderedDict()
         self._size = 0
 
     def __len__(self) -> int:
         return len(self._documents)
 
-    def get(self, sha256: str) -> str | None:
-        document = self._documents.get(sha256)
-        if document is not None:
-            self._documents.move_to_end(sha256)
-        return document
+    def get(self, key: CacheKey) -> CachedDocument | None:
+        cached = self._documents.get(key)
+        if cached is not None:
+            self._documents.move_to_end(key)
+        return cached
 
-    def put(self, sha256: str, document: str) -> None:
-        if len(document) > self.characters or sha256 in self._documents:
-            return
-        self._documents[sha256] = document
-        self._size += len(document)
-        while len(self._documents) > self.entries or self._size > self.characters:
+    def put(self, key: CacheKey, document: str, *, used: datetime | None = None) -> CachedDocument:
+        """Keep `document` (unless it alone is over `max_bytes`) as the most recently used."""
+        cached = CachedDocument(document, len(document.encode("utf-8")), used)
+        if cached.size > self.max_bytes:
+            return cached
+        self.discard(key)
+        self._documents[key] = cached
+        self._size += cached.size
+        while len(self._documents) > self.entries or self._size > self.max_bytes:
             _, evicted = self._documents.popitem(last=False)
-            self._size -= len(evicted)
+            self._size -= evicted.size
+        return cached
+
+    def discard(self, key: CacheKey) -> None:
+        cached = self._documents.pop(key, None)
+        if cached is not None:
+            self._size -= cached.size
 
 
 class PersistedOperations:
@@ -139,7 +166,11 @@ class PersistedOperations:
         assert isinstance(schema, strawberry.Schema)
         self.settings = settings
         self.schema: GraphQLSchema = schema._schema  # registrations must validate against it
-        self.cache = DocumentCache()
+        self.cache = DocumentCache(max_bytes=settings.persisted_cache_bytes)
+        self.quota = store.Quota(
+            documents=settings.apq_max_documents_per_organization,
+            bytes=settings.apq_max_bytes_per_organization,
+        )
 
     @property
     def safelist_only(self) -> bool:
@@ -169,18 +200,42 @@ class PersistedOperations:
         if await self._find(sha256, context) is None:
             if self.safelist_only:
                 raise self._not_found()
+            self._check_size(data.query)
             await self._register(data.query, context)
         return data
 
     async def _find(self, sha256: str, context: Context) -> str | None:
-        document = self.cache.get(sha256)
-        if document is None:
-            document = await store.find(
-                context.database, sha256, safelisted_only=self.safelist_only
+        """The safelisted document, else the one the viewer's organization registered; the
+        latter is marked used in the database at most once per LAST_USED_PRECISION."""
+        organization_id = None if self.safelist_only else context.viewer.organization_id
+        for owner in dict.fromkeys((None, organization_id)):  # the safelist first
+            if (cached := self.cache.get((owner, sha256))) is not None:
+                break
+        if cached is None:
+            found = await store.find(context.database, sha256, organization_id=organization_id)
+            if found is None:
+                return None
+            owner = None if found.last_used is None else organization_id
+            cached = self.cache.put((owner, sha256), found.document, used=found.last_used)
+        now = context.viewer.now
+        if owner is not None and cached.used and now - cached.used >= store.LAST_USED_PRECISION:
+            if await store.touch(context.database, sha256, organization_id=owner, now=now):
+                cached.used = now
+            else:  # evicted (by another worker's registration): runs once more, then is gone
+                self.cache.discard((owner, sha256))
+        return cached.document
+
+    def _check_size(self, document: str) -> None:
+        """Refuse to store a document over APQ_MAX_DOCUMENT_BYTES (nothing is stored)."""
+        size = len(document.encode("utf-8"))
+        limit = min(self.settings.apq_max_document_bytes, self.quota.bytes)
+        if size > limit:
+            raise PersistedQueryError(
+                400,
+                f"The persisted query is {size:,} bytes; automatic persisted queries may be at "
+                f"most {limit:,} bytes. Send it without `extensions.persistedQuery`.",
+                code=TOO_LARGE,
             )
-            if document is not None:
-                self.cache.put(sha256, document)
-        return document
 
     async def _register(self, document: str, context: Context) -> None:
         """Store a document that parses and validates (Apollo stores only those); any other
@@ -191,13 +246,19 @@ class PersistedOperations:
             return
         if validate(self.schema, parsed):
             return
-        sha256 = await store.register(
+        organization_id = context.viewer.organization_id
+        evicted = await store.register(
             context.database,
             document,
-            organization_id=context.viewer.organization_id,
+            organization_id=organization_id,
+            quota=self.quota,
             now=context.viewer.now,
         )
-        self.cache.put(sha256, document)
+        for sha256 in evicted:
+            self.cache.discard((organization_id, sha256))
+        self.cache.put(
+            (organization_id, store.document_hash(document)), document, used=context.viewer.now
+        )
 
     def _not_found(self) -> PersistedQueryError:
         if self.safelist_only:

@@ -50,6 +50,12 @@ class Settings:
     jwt_leeway_seconds: int = 30
     # Persisted operations (issue 7): only registered ones run when this is on.
     persisted_queries_only: bool = False
+    # Automatic persisted queries (issue 10): what one organization may keep registered, and
+    # the largest document it may register; each worker's cache of documents, in bytes.
+    apq_max_documents_per_organization: int = 500
+    apq_max_bytes_per_organization: int = 4 * 1024 * 1024
+    apq_max_document_bytes: int = 32 * 1024
+    persisted_cache_bytes: int = 16 * 1024 * 1024
     # Live updates and operations (issue 5).
     websocket_origins: tuple[str, ...] = ()
     subscription_queue_size: int = 100
@@ -101,6 +107,14 @@ class Settings:
             jwt_audience=env.get("JWT_AUDIENCE") or None,
             jwt_leeway_seconds=_int(env, "JWT_LEEWAY_SECONDS", 30, low=0),
             persisted_queries_only=_bool(env, "PERSISTED_QUERIES_ONLY", False),
+            apq_max_documents_per_organization=_int(
+                env, "APQ_MAX_DOCUMENTS_PER_ORGANIZATION", 500, low=1
+            ),
+            apq_max_bytes_per_organization=_int(
+                env, "APQ_MAX_BYTES_PER_ORGANIZATION", 4 * 1024 * 1024, low=1024
+            ),
+            apq_max_document_bytes=_int(env, "APQ_MAX_DOCUMENT_BYTES", 32 * 1024, low=1024),
+            persisted_cache_bytes=_int(env, "PERSISTED_CACHE_BYTES", 16 * 1024 * 1024, low=1024),
             websocket_origins=_origins(env.get("WEBSOCKET_ORIGINS", "")),
             subscription_queue_size=_int(env, "SUBSCRIPTION_QUEUE_SIZE", 100, low=1),
             metrics=_bool(env, "METRICS", True),
@@ -112,6 +126,11 @@ class Settings:
         if settings.is_production and settings.jwt_secret == DEVELOPMENT_JWT_SECRET:
             raise SettingsError(
                 "JWT_SECRET must be set in production; the development secret is public"
+            )
+        if settings.apq_max_document_bytes > settings.apq_max_bytes_per_organization:
+            raise SettingsError(
+                "APQ_MAX_DOCUMENT_BYTES must not exceed APQ_MAX_BYTES_PER_ORGANIZATION "
+                f"({settings.apq_max_document_bytes} > {settings.apq_max_bytes_per_organization})"
             )
         return settings
 

@@ -248,10 +248,10 @@ class IdempotencyKey(SQLModel, table=True):
 
 
 class PersistedOperation(SQLModel, table=True):
-    """A GraphQL document stored under the sha256 of its exact text (persisted queries).
+    """A GraphQL document on the safelist, stored under the sha256 of its exact text.
 
-    Registered by a client (Apollo's automatic persisted queries) or loaded onto the
-    production safelist by `referrals persisted load`; shared by every worker.
+    Loaded by `referrals persisted load`; shared by every worker and organization, never
+    evicted, and the only documents that run when the API allows persisted operations only.
     """
 
     __tablename__ = "persisted_operation"
@@ -259,7 +259,23 @@ class PersistedOperation(SQLModel, table=True):
     sha256: str = Field(sa_column=Column(String(64), primary_key=True))
     document: str = Field(sa_column=Column(Text, nullable=False))
     created_date: datetime = Field(sa_column=_timestamp())
-    # The organization whose client registered it (no foreign key: a token's organization need
-    # not have a row here); None for operations loaded from files.
-    registered_by: uuid.UUID | None = Field(default=None, nullable=True)
-    safelisted: bool = Field(default=False, nullable=False)
+
+
+class RegisteredOperation(SQLModel, table=True):
+    """A document an organization's client registered (Apollo's automatic persisted queries).
+
+    Each organization has a store of its own, bounded in documents and bytes: registering past
+    either bound evicts that organization's least recently used documents, never another's.
+    """
+
+    __tablename__ = "registered_operation"
+
+    # No foreign key: a token's organization need not have a row here.
+    organization_id: uuid.UUID = Field(primary_key=True)
+    sha256: str = Field(sa_column=Column(String(64), primary_key=True))
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    # The document's UTF-8 size, so that a quota sums a column on either engine.
+    bytes: int = Field(nullable=False)
+    created_date: datetime = Field(sa_column=_timestamp())
+    # Written at most once per db.persisted.LAST_USED_PRECISION per worker, not per request.
+    last_used_date: datetime = Field(sa_column=_timestamp())

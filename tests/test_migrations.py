@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import uuid
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, func, select
@@ -11,9 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from db import migrate
+from db.columns import UTCDateTime
 from db.engine import Database, create_engine
 from db.migrate import current_revision, head_revision
-from db.tables import activity, participant, participant_user, referral
+from db.tables import (
+    activity,
+    participant,
+    participant_user,
+    persisted_operation,
+    referral,
+    registered_operation,
+)
 from tests.conftest import START
 from tests.factories import make_actor, make_participant, make_referral
 
@@ -66,3 +77,70 @@ async def _counts(engine: AsyncEngine) -> dict[str, int]:
                 ("activity", activity),
             )
         }
+
+
+async def test_registered_operations_move_to_their_organization_and_back(
+    database_url: str,
+) -> None:
+    """0005 splits the shared store of 0004: registrations go to their organization's store
+    (with their size and last use), the safelist stays; downgrading joins them again."""
+    before_split = "0004"
+    shared = sa.table(  # persisted_operation as 0004 made it
+        "persisted_operation",
+        sa.column("sha256", sa.String()),
+        sa.column("document", sa.Text()),
+        sa.column("created_date", UTCDateTime()),
+        sa.column("registered_by", sa.Uuid()),
+        sa.column("safelisted", sa.Boolean()),
+    )
+    organization = uuid.uuid4()
+    documents = {
+        "safelisted": ("query S { __typename }", None, True),
+        "registered": ("query R { __typename } # café", organization, False),
+        "both": ("query B { __typename }", organization, True),  # registered, then loaded
+        "nobody's": ("query N { __typename }", None, False),  # no organization to keep it
+    }
+    sha = {name: hashlib.sha256(d.encode()).hexdigest() for name, (d, _, _) in documents.items()}
+    await asyncio.to_thread(migrate.downgrade, database_url, before_split)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                shared.insert(),
+                [
+                    {
+                        "sha256": sha[name],
+                        "document": document,
+                        "created_date": START,
+                        "registered_by": by,
+                        "safelisted": on_list,
+                    }
+                    for name, (document, by, on_list) in documents.items()
+                ],
+            )
+
+        await asyncio.to_thread(migrate.upgrade, database_url, "head")
+
+        async with engine.connect() as conn:
+            safelist = set(await conn.scalars(sa.select(persisted_operation.c.sha256)))
+            (registered,) = (await conn.execute(sa.select(registered_operation))).all()
+        assert safelist == {sha["safelisted"], sha["both"]}
+        assert (registered.organization_id, registered.sha256) == (
+            organization,
+            sha["registered"],
+        )
+        assert registered.bytes == 30  # UTF-8 bytes, not 29 characters
+        assert registered.created_date == registered.last_used_date == START
+
+        await asyncio.to_thread(migrate.downgrade, database_url, before_split)
+
+        async with engine.connect() as conn:
+            rows = (await conn.execute(sa.select(shared))).all()
+        assert {(row.sha256, row.registered_by, row.safelisted) for row in rows} == {
+            (sha["safelisted"], None, True),
+            (sha["both"], None, True),
+            (sha["registered"], organization, False),
+        }
+    finally:
+        await engine.dispose()
+        await asyncio.to_thread(migrate.upgrade, database_url, "head")
