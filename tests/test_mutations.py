@@ -476,3 +476,44 @@ async def test_contract_mutations_run_end_to_end(api: Api) -> None:
     )
     assert won["referral"]["status"] == "WON"
     assert won["referral"]["version"] == 6
+
+
+async def test_a_participants_view_id_is_refused_by_every_referral_mutation(api: Api) -> None:
+    """A view ID (Participant.referralView) names a read-only view, not the referral."""
+    owner, partner = await _actors(api)
+    referral_id = (await _create(api, owner))["id"]
+    invite = {"referralId": referral_id, "organizationId": str(partner.organization_id)}
+    invited = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
+    view = (
+        """query ($id: ID!) { referral(id: $id) { participants { status referralView { id } } } }"""
+    )
+    participants = (await api.query(view, {"id": referral_id}, actor=owner))["referral"]
+    (view_id,) = [
+        p["referralView"]["id"] for p in participants["participants"] if p["status"] == "INVITED"
+    ]
+    assert view_id != referral_id
+    assert invited["userErrors"] == []
+    third = (await _actors(api, 1))[0]
+    attempts = [
+        (UPDATE, "updateReferral", {"id": view_id, "name": "Renamed"}, "id"),
+        (STATUS, "changeReferralStatus", {"id": view_id, "status": "ACTIVE"}, "id"),
+        (NOTE, "addReferralNote", {"referralId": view_id, "note": "Hi"}, "referralId"),
+        (
+            INVITE,
+            "inviteParticipant",
+            {"referralId": view_id, "organizationId": str(third.organization_id)},
+            "referralId",
+        ),
+    ]
+    for mutation, name, body, field in attempts:
+        data = (await api.query(mutation, {"input": body}, actor=owner))[name]
+        (error,) = data["userErrors"]
+        assert (error["code"], error["field"]) == ("INVALID_INPUT", ["input", field])
+        assert "view" in error["message"], error
+        assert f"`{field}`" in error["message"], error
+    check = "query ($id: ID!) { referral(id: $id) { version name status } }"
+    assert (await api.query(check, {"id": referral_id}, actor=owner))["referral"] == {
+        "version": 2,
+        "name": "Contoso - Teams rollout",
+        "status": "PENDING",
+    }
