@@ -6,12 +6,25 @@ import base64
 import binascii
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from api.errors import BadUserInput
 from db.paging import Position
 
 NODE_TYPES = ("Referral", "CustomerProfile", "Participant", "User", "Activity")
+# Types whose objects differ by viewpoint: a participant's `referralView` and its customer
+# profile carry IDs of their own, so a normalized cache never merges them with the viewer's.
+VIEW_TYPES = ("Referral", "CustomerProfile")
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalId:
+    """A decoded global ID: the type, the row's key and, for a view, the participant's key."""
+
+    type_name: str
+    pk: uuid.UUID
+    viewpoint: uuid.UUID | None = None
 
 
 def _encode(text: str) -> str:
@@ -23,33 +36,50 @@ def _decode(value: str) -> str:
     return base64.urlsafe_b64decode(padded.encode("ascii")).decode()
 
 
-def to_global_id(type_name: str, pk: uuid.UUID) -> str:
-    return _encode(f"{type_name}:{pk.hex}")
+def to_global_id(type_name: str, pk: uuid.UUID, *, viewpoint: uuid.UUID | None = None) -> str:
+    """The global ID of a row, or with `viewpoint` of the row as that participant sees it."""
+    if viewpoint is None:
+        return _encode(f"{type_name}:{pk.hex}")
+    return _encode(f"{type_name}:{pk.hex}:{viewpoint.hex}")
 
 
-def from_global_id(value: str, *, argument: str = "id") -> tuple[str, uuid.UUID]:
-    """(type name, primary key) of a global ID, or BadUserInput naming the argument."""
+def decode_global_id(value: str, *, argument: str = "id") -> GlobalId:
+    """A global ID of any kind, or BadUserInput naming the argument."""
+    invalid = BadUserInput(f"`{argument}` is not a valid ID: {value[:60]!r}.", argument=argument)
     try:
-        type_name, _, raw = _decode(value).partition(":")
-        pk = uuid.UUID(hex=raw)
+        type_name, *keys = _decode(value).split(":")
+        if not 1 <= len(keys) <= 2:
+            raise ValueError("an ID holds a key and at most one viewpoint")
+        pk, *viewpoint = (uuid.UUID(hex=key) for key in keys)
     except (ValueError, UnicodeError, binascii.Error):
+        raise invalid from None
+    if type_name not in (VIEW_TYPES if viewpoint else NODE_TYPES):
+        raise invalid
+    return GlobalId(type_name, pk, viewpoint[0] if viewpoint else None)
+
+
+def expect_node_id(value: str, type_name: str, *, argument: str = "id") -> GlobalId:
+    """A global ID that must name a `type_name`, or a participant's view of one."""
+    found = decode_global_id(value, argument=argument)
+    if found.type_name != type_name:
         raise BadUserInput(
-            f"`{argument}` is not a valid ID: {value[:60]!r}.", argument=argument
-        ) from None
-    if type_name not in NODE_TYPES:
-        raise BadUserInput(f"`{argument}` is not a valid ID: {value[:60]!r}.", argument=argument)
-    return type_name, pk
+            f"`{argument}` must be the ID of a {type_name}, but it is the ID of a "
+            f"{found.type_name}.",
+            argument=argument,
+        )
+    return found
 
 
 def expect_global_id(value: str, type_name: str, *, argument: str = "id") -> uuid.UUID:
-    """The primary key of a global ID that must name a `type_name`."""
-    actual, pk = from_global_id(value, argument=argument)
-    if actual != type_name:
+    """The primary key of a global ID that must name a `type_name` itself, not a view of one."""
+    found = expect_node_id(value, type_name, argument=argument)
+    if found.viewpoint is not None:
         raise BadUserInput(
-            f"`{argument}` must be the ID of a {type_name}, but it is the ID of a {actual}.",
+            f"`{argument}` is the ID of a participant's view of a {type_name} "
+            f"(`Participant.referralView`), which is read-only: pass the {type_name}'s own ID.",
             argument=argument,
         )
-    return pk
+    return found.pk
 
 
 def to_cursor(ordering: str, position: Position) -> str:

@@ -1,7 +1,9 @@
 """The Mutation root: each mutation maps its input to one rule of `db.writes`.
 
 Expected refusals come back as `userErrors` in the payload; the payload's objects are read
-after the write, through fresh loaders, as the caller may see them.
+after the write, through fresh loaders, as the caller may see them. After a refusal too: the
+referral (and participant) the input names, as it is now, so a client can reconcile (e.g.
+after a CONFLICT); null when it does not exist or the caller may not see it.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from api.types.payloads import (
 from api.types.referral import Referral
 from db import writes
 from db.refusals import RefusalCode, Refused
-from db.validation import InvalidInput
+from db.validation import InvalidInput, field_name
 
 T = TypeVar("T")
 
@@ -60,12 +62,21 @@ async def _write(info: Info, work: Awaitable[T]) -> tuple[T | None, list[UserErr
         info.context.forget_reads()
 
 
-def _pk(value: str, type_name: str, field: str) -> uuid.UUID:
-    """A global ID's key; a malformed or foreign-typed ID refuses the write by field name."""
+def _pk(value: str, type_name: str, field: tuple[str, ...]) -> uuid.UUID:
+    """A global ID's key; a malformed or foreign-typed ID refuses the write at its input path
+    (`("userIds", "2")` for a list's third item, as every userError's `field` names items)."""
     try:
-        return expect_global_id(value, type_name, argument=field)
+        return expect_global_id(value, type_name, argument=field_name(field))
     except BadUserInput as error:
-        raise Refused(RefusalCode.INVALID_INPUT, error.message, field=(field,)) from None
+        raise Refused(RefusalCode.INVALID_INPUT, error.message, field=field) from None
+
+
+def _named(value: str, type_name: str) -> uuid.UUID | None:
+    """The key of a well-formed ID of `type_name`, to read the payload by; else None."""
+    try:
+        return expect_global_id(value, type_name)
+    except BadUserInput:
+        return None
 
 
 async def _referral(info: Info, referral_id: uuid.UUID | None) -> Referral | None:
@@ -118,16 +129,15 @@ class Mutation:
         data.pop("id")
         expected = data.pop("expectedVersion", None)
 
-        async def work() -> uuid.UUID:
-            referral_id = _pk(input.id, "Referral", "id")
+        async def work() -> None:
+            referral_id = _pk(input.id, "Referral", ("id",))
             await writes.update_referral(
                 context.database, context.viewer, referral_id, data, expected_version=expected
             )
-            return referral_id
 
-        referral_id, errors = await _write(info, work())
+        _, errors = await _write(info, work())
         return UpdateReferralPayload(
-            referral=await _referral(info, referral_id), user_errors=errors
+            referral=await _referral(info, _named(input.id, "Referral")), user_errors=errors
         )
 
     @strawberry.mutation(
@@ -143,21 +153,19 @@ class Mutation:
     ) -> ChangeReferralStatusPayload:
         context = info.context
 
-        async def work() -> uuid.UUID:
-            referral_id = _pk(input.id, "Referral", "id")
+        async def work() -> None:
             await writes.change_status(
                 context.database,
                 context.viewer,
-                referral_id,
+                _pk(input.id, "Referral", ("id",)),
                 input.status,
                 reason=input.status_reason,
                 expected_version=input.expected_version,
             )
-            return referral_id
 
-        referral_id, errors = await _write(info, work())
+        _, errors = await _write(info, work())
         return ChangeReferralStatusPayload(
-            referral=await _referral(info, referral_id), user_errors=errors
+            referral=await _referral(info, _named(input.id, "Referral")), user_errors=errors
         )
 
     @strawberry.mutation(
@@ -172,7 +180,7 @@ class Mutation:
         context = info.context
 
         async def work() -> uuid.UUID:
-            referral_id = _pk(input.referral_id, "Referral", "referralId")
+            referral_id = _pk(input.referral_id, "Referral", ("referralId",))
             try:
                 organization_id = uuid.UUID(str(input.organization_id))
             except ValueError:
@@ -182,7 +190,8 @@ class Mutation:
                     field=("organizationId",),
                 ) from None
             user_ids = [
-                _pk(user_id, "User", f"userIds[{i}]") for i, user_id in enumerate(input.user_ids)
+                _pk(user_id, "User", ("userIds", str(index)))
+                for index, user_id in enumerate(input.user_ids)
             ]
             return await writes.invite_participant(
                 context.database,
@@ -196,10 +205,9 @@ class Mutation:
             )
 
         participant_id, errors = await _write(info, work())
-        participant = await _participant(info, participant_id)
         return InviteParticipantPayload(
-            participant=participant,
-            referral=await _referral(info, participant.referral_pk if participant else None),
+            participant=await _participant(info, participant_id),
+            referral=await _referral(info, _named(input.referral_id, "Referral")),
             user_errors=errors,
         )
 
@@ -212,11 +220,9 @@ class Mutation:
         info: Info,
         input: Annotated[AcceptInvitationInput, strawberry.argument(description="Which.")],
     ) -> AcceptInvitationPayload:
-        participant_id, referral_id, errors = await _answer(info, input.participant_id, True, None)
+        participant, referral, errors = await _answer(info, input.participant_id, True, None)
         return AcceptInvitationPayload(
-            participant=await _participant(info, participant_id),
-            referral=await _referral(info, referral_id),
-            user_errors=errors,
+            participant=participant, referral=referral, user_errors=errors
         )
 
     @strawberry.mutation(
@@ -227,13 +233,11 @@ class Mutation:
         info: Info,
         input: Annotated[RejectInvitationInput, strawberry.argument(description="Which.")],
     ) -> RejectInvitationPayload:
-        participant_id, referral_id, errors = await _answer(
+        participant, referral, errors = await _answer(
             info, input.participant_id, False, input.reason
         )
         return RejectInvitationPayload(
-            participant=await _participant(info, participant_id),
-            referral=await _referral(info, referral_id),
-            user_errors=errors,
+            participant=participant, referral=referral, user_errors=errors
         )
 
     @strawberry.mutation(
@@ -247,40 +251,40 @@ class Mutation:
     ) -> AddReferralNotePayload:
         context = info.context
 
-        async def work() -> tuple[uuid.UUID, uuid.UUID]:
-            referral_id = _pk(input.referral_id, "Referral", "referralId")
-            activity_id = await writes.add_note(
+        async def work() -> uuid.UUID:
+            return await writes.add_note(
                 context.database,
                 context.viewer,
-                referral_id,
+                _pk(input.referral_id, "Referral", ("referralId",)),
                 input.note,
                 expected_version=input.expected_version,
             )
-            return referral_id, activity_id
 
-        ids, errors = await _write(info, work())
+        activity_id, errors = await _write(info, work())
         activity = None
-        if ids is not None:
-            row = await context.loaders.activity_by_id.load(ids[1])
+        if activity_id is not None:
+            row = await context.loaders.activity_by_id.load(activity_id)
             activity = None if row is None else Activity.from_row(row)
         return AddReferralNotePayload(
             activity=activity,
-            referral=await _referral(info, ids[0] if ids else None),
+            referral=await _referral(info, _named(input.referral_id, "Referral")),
             user_errors=errors,
         )
 
 
 async def _answer(
     info: Info, participant_global_id: str, accept: bool, reason: str | None
-) -> tuple[uuid.UUID | None, uuid.UUID | None, list[UserError]]:
+) -> tuple[Participant | None, Referral | None, list[UserError]]:
+    """Answer an invitation; the invitation and its referral as they are now, and any errors."""
     context = info.context
 
-    async def work() -> tuple[uuid.UUID, uuid.UUID]:
-        participant_id = _pk(participant_global_id, "Participant", "participantId")
-        referral_id = await writes.answer_invitation(
+    async def work() -> None:
+        participant_id = _pk(participant_global_id, "Participant", ("participantId",))
+        await writes.answer_invitation(
             context.database, context.viewer, participant_id, accept=accept, reason=reason
         )
-        return participant_id, referral_id
 
-    ids, errors = await _write(info, work())
-    return (ids[0], ids[1], errors) if ids else (None, None, errors)
+    _, errors = await _write(info, work())
+    participant = await _participant(info, _named(participant_global_id, "Participant"))
+    referral = await _referral(info, participant.referral_pk if participant else None)
+    return participant, referral, errors

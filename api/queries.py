@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
-from sqlalchemy import Row
-from strawberry.dataloader import DataLoader
 
 from api.context import Info
 from api.errors import BadUserInput
-from api.ids import expect_global_id, from_global_id
-from api.loaders import Loaders
+from api.ids import expect_node_id
+from api.nodes import resolve_nodes
 from api.pagination import page_request
 from api.prefetch import prefetch_referral_parts, referral_fields
-from api.types.activity import Activity
 from api.types.connection import After, Before, First, Last
 from api.types.enums import ReferralOrderField
 from api.types.node import Node
-from api.types.participant import Participant, User
-from api.types.referral import CustomerProfile, Referral
+from api.types.referral import Referral
 from api.types.referral_list import (
     ReferralConnection,
     ReferralFilterInput,
@@ -31,31 +25,6 @@ from api.types.referral_list import (
 from db.reads import ReferralFilter
 
 MAX_NODES = 100
-
-NodeLoader = Callable[[Loaders], DataLoader[uuid.UUID, Row[Any] | None]]
-NODE_READERS: dict[str, tuple[NodeLoader, Callable[[Row[Any]], Node]]] = {
-    "Referral": (lambda loaders: loaders.referral_by_id, Referral.from_row),
-    "CustomerProfile": (lambda loaders: loaders.customer_profile_by_id, CustomerProfile.from_row),
-    "Participant": (lambda loaders: loaders.participant_by_id, Participant.from_row),
-    "User": (lambda loaders: loaders.user_by_id, User.from_row),
-    "Activity": (lambda loaders: loaders.activity_by_id, Activity.from_row),
-}
-
-
-async def _nodes(info: Info, ids: list[tuple[str, str]]) -> list[Node | None]:
-    """Resolve (global ID, argument name) pairs.
-
-    Every ID is decoded before any load starts, so a bad one refuses the whole field without
-    leaving a batch running; all loads are issued before any is awaited, so the IDs of one
-    type cost one statement.
-    """
-    keys = [from_global_id(global_id, argument=argument) for global_id, argument in ids]
-    loaders = info.context.loaders
-    pending = [
-        (NODE_READERS[type_name][0](loaders).load(pk), NODE_READERS[type_name][1])
-        for type_name, pk in keys
-    ]
-    return [None if (row := await future) is None else build(row) for future, build in pending]
 
 
 @strawberry.type(description="Read the referral graph. Everything is scoped to your organization.")
@@ -68,7 +37,7 @@ class Query:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
     ) -> Node | None:
-        (found,) = await _nodes(info, [(id, "id")])
+        (found,) = await resolve_nodes(info, [(id, "id")])
         return found
 
     @strawberry.field(
@@ -86,18 +55,25 @@ class Query:
             raise BadUserInput(
                 f"`ids` takes at most {MAX_NODES} IDs, not {len(ids)}.", argument="ids"
             )
-        return await _nodes(info, [(global_id, f"ids[{i}]") for i, global_id in enumerate(ids)])
+        return await resolve_nodes(
+            info, [(global_id, f"ids[{i}]") for i, global_id in enumerate(ids)]
+        )
 
     @strawberry.field(
         description="One referral by ID; null if it does not exist or your organization "
-        "does not take part in it."
+        "does not take part in it. Takes a participant's view ID too (from "
+        "`Participant.referralView`), like `node(id:)`."
     )
     async def referral(
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The referral's global ID.")],
     ) -> Referral | None:
-        row = await info.context.loaders.referral_by_id.load(expect_global_id(id, "Referral"))
+        key = expect_node_id(id, "Referral")
+        if key.viewpoint is not None:
+            (view,) = await resolve_nodes(info, [(id, "id")])
+            return view if isinstance(view, Referral) else None
+        row = await info.context.loaders.referral_by_id.load(key.pk)
         return None if row is None else Referral.from_row(row)
 
     @strawberry.field(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +18,23 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# How long a SQLite writer waits for another process's write transaction (the CLI loading
+# demo data while the API serves). Writers of one process queue in `Database.writing` first.
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, busy_timeout_ms: int | None = None
+) -> AsyncEngine:
     """An async engine; SQLite connections get WAL, foreign keys and a busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
-        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        timeout_ms = SQLITE_BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": timeout_ms / 1000})
+        configure = partial(_configure_sqlite, busy_timeout_ms=timeout_ms)
+        event.listen(engine.sync_engine, "connect", configure)
         return engine
     # No pre-ping: it costs a round trip on every checkout (a request checks out one per
     # loader batch). Connections are recycled instead, and a connection found dead is
@@ -38,11 +44,11 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     )
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     # WAL makes NORMAL durable against application crashes; only power loss can drop a commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -60,10 +66,28 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._writer = asyncio.Lock()
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[None]:
+        """Hold this process's turn to write: on SQLite one write transaction at a time.
+
+        SQLite has one write lock per file, and its busy handler is no queue: it polls with
+        growing sleeps, so under a few dozen writers an unlucky one waited past the busy
+        timeout and failed (`database is locked`). Queued here instead, in arrival order
+        (asyncio.Lock is fair), before a connection is taken, writers wait as long as it
+        takes and hold no pooled connection meanwhile. The busy timeout still covers writers
+        of other processes. PostgreSQL queues writers on the referral's row (FOR UPDATE).
+        """
+        if self.dialect != "sqlite":
+            yield
+            return
+        async with self._writer:
+            yield
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -31,12 +31,13 @@ class LostRace(Exception):
 async def in_transaction(database: Database, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
     """Run `work` in one write transaction, retrying it when it lost a race.
 
-    On SQLite the transaction begins IMMEDIATE, taking the write lock before the first read,
-    so writers queue (busy timeout) rather than fail when a read lock cannot be upgraded.
+    On SQLite, writers of this process take turns (`Database.writing`), and the transaction
+    begins IMMEDIATE, taking the file's write lock before the first read, so a read lock is
+    never upgraded; other processes' writers wait for it up to the busy timeout.
     The activities it records are published as events (`db.events`) only once it commits.
     """
     for _ in range(MAX_ATTEMPTS):
-        async with database.engine.connect() as conn:
+        async with database.writing(), database.engine.connect() as conn:
             if database.dialect == "sqlite":
                 await conn.exec_driver_sql("BEGIN IMMEDIATE")
             outbox = events.Outbox.open(conn)

@@ -64,6 +64,17 @@ class InvalidInput(Exception):
         return "; ".join(f"{'.'.join(e.field) or '(input)'} {e.message}" for e in self.errors)
 
 
+def field_name(field: Path) -> str:
+    """How a message names the field at a path: its own name, with a list item's index.
+
+    ("customerProfile", "contact", "email") -> "email"; ("userIds", "2") -> "userIds[2]".
+    Paths name list items by their index in the list as the caller sent it, as a string.
+    """
+    if len(field) >= 2 and field[-1].isdigit():
+        return f"{field[-2]}[{field[-1]}]"
+    return field[-1] if field else "input"
+
+
 def _refuse(field: Path, message: str) -> InvalidInput:
     return InvalidInput([FieldError(field, message)])
 

@@ -194,7 +194,11 @@ async def _assign_users(
     *,
     strict: bool,
 ) -> None:
-    """Put the organization's own users on a participant; with `strict`, refuse others."""
+    """Put the organization's own users on a participant; with `strict`, refuse others.
+
+    A refusal names the first unknown user by its index in `user_ids` as given (duplicates
+    included), as the caller counts.
+    """
     wanted = list(dict.fromkeys(user_ids))
     known = set(
         (
@@ -206,12 +210,13 @@ async def _assign_users(
         ).all()
     )
     if strict:
-        for index, user_id in enumerate(wanted):
+        for index, user_id in enumerate(user_ids):
             if user_id not in known:
+                field = ("userIds", str(index))
                 raise Refused(
                     RefusalCode.INVALID_INPUT,
-                    f"`userIds[{index}]` is not a user of the invited organization.",
-                    field=("userIds", str(index)),
+                    f"`{validation.field_name(field)}` is not a user of the invited organization.",
+                    field=field,
                 )
     rows = [
         {"participant_id": participant_id, "user_id": user_id, "position": position}

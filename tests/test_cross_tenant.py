@@ -104,8 +104,11 @@ SPELLINGS: dict[str, Callable[[str, str], str]] = {
 
 
 def counterpart(global_id: str) -> str:
-    """An ID spelled like `global_id`, under the same type name, of a key that does not exist."""
+    """An ID spelled like `global_id`, under the same type name, of a key that does not exist
+    (for a participant's view: of a row and a participant that do not exist)."""
     type_name, key = _raw(global_id)
+    if ":" in key:
+        return _encode(f"{type_name}:{uuid.uuid4().hex}:{uuid.uuid4().hex}")
     for spelling in SPELLINGS.values():
         if spelling(type_name, key) == global_id:
             return spelling(type_name, uuid.uuid4().hex)
@@ -133,7 +136,12 @@ async def build_world(api: Api) -> World:
         third = await make_actor(conn, "Third")
         invitee = await make_actor(conn, "Invitee")
         lonely = await make_actor(conn, "Lonely")
+        prospect = await make_actor(conn, "Prospect")
         mine = await make_referral(conn, caller, created=created, name="Ours")
+        # Its INVITED participant's view of the caller's referral has IDs of its own.
+        own_viewpoint = await make_participant(
+            conn, mine.id, prospect, invited_by=mine.owner_participant_id, invited=created
+        )
         theirs = await make_referral(conn, owner, created=created, name="Theirs")
         invited = await make_participant(
             conn,
@@ -155,7 +163,7 @@ async def build_world(api: Api) -> World:
                     status=ParticipantStatus.INVITED,
                 )
             )
-    (own_activity,) = await _ids(api, activity, activity.c.referral_id, mine.id)
+    own_activity = (await _ids(api, activity, activity.c.referral_id, mine.id))[0]
     foreign_activities = await _ids(api, activity, activity.c.referral_id, theirs.id)
     foreign = {
         "Referral": to_global_id("Referral", theirs.id),
@@ -176,6 +184,23 @@ async def build_world(api: Api) -> World:
         "CustomerProfile key as Referral": to_global_id("Referral", theirs.customer_profile_id),
         "User key as Participant": to_global_id("Participant", owner.user_id),
         "Activity key as Referral": to_global_id("Referral", foreign_activities[0]),
+        # Participants' views (issue 10): of the foreign referral, and forged ones pairing a
+        # row with a participant of another referral.
+        "Referral view of the invited Participant": to_global_id(
+            "Referral", theirs.id, viewpoint=invited
+        ),
+        "CustomerProfile view of the invited Participant": to_global_id(
+            "CustomerProfile", theirs.customer_profile_id, viewpoint=invited
+        ),
+        "own Referral viewed by a foreign Participant": to_global_id(
+            "Referral", mine.id, viewpoint=invited
+        ),
+        "foreign Referral viewed by an own Participant": to_global_id(
+            "Referral", theirs.id, viewpoint=mine.owner_participant_id
+        ),
+        "own CustomerProfile viewed by an own Participant of another referral": to_global_id(
+            "CustomerProfile", mine.customer_profile_id, viewpoint=invitations[0]
+        ),
         # Forged: other spellings of a real foreign key.
         **{
             f"Referral{spelling}": make("Referral", theirs.id.hex)
@@ -194,6 +219,10 @@ async def build_world(api: Api) -> World:
         "Participant": to_global_id("Participant", mine.owner_participant_id),
         "User": to_global_id("User", caller.user_id),
         "Activity": to_global_id("Activity", own_activity),
+        "Referral view": to_global_id("Referral", mine.id, viewpoint=own_viewpoint),
+        "CustomerProfile view": to_global_id(
+            "CustomerProfile", mine.customer_profile_id, viewpoint=own_viewpoint
+        ),
     }
     return World(
         caller=caller,
@@ -351,7 +380,7 @@ def _normalized(value: Any, ids: dict[str, str]) -> Any:
         for id_, placeholder in ids.items():
             value = value.replace(id_, placeholder).replace(id_[:60], placeholder)
         return value
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):  # tuples: an alias's (data, errors)
         return [_normalized(item, ids) for item in value]
     if isinstance(value, dict):
         return {

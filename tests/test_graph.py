@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from api.ids import to_global_id
-from db.models import ActivityType, ReferralStatus
+from db.models import ActivityType, ParticipantStatus, ReferralStatus
 from tests.conftest import START
 from tests.factories import make_activity, make_actor, make_participant, make_referral
 from tests.helpers import Api
@@ -215,3 +215,118 @@ async def test_closed_referral_reads_its_terminal_status(api: Api) -> None:
 
 def _global_id(type_name: str, hex_id: str) -> str:
     return to_global_id(type_name, uuid.UUID(hex=hex_id))
+
+
+# --- participants' views: IDs a normalized cache can trust ---------------------------------
+
+VIEWS = """
+fragment Profile on CustomerProfile { __typename id name contact { email phoneNumber } }
+query ($id: ID!) {
+  referral(id: $id) {
+    __typename id version customerProfile { ...Profile }
+    participants {
+      __typename id status
+      referralView { __typename id version customerProfile { ...Profile } }
+    }
+  }
+}
+"""
+
+
+def _normalized_cache(data: object) -> dict[tuple[str, str], dict[str, object]]:
+    """What Apollo's InMemoryCache or Relay's store keeps: objects merged by (__typename, id).
+
+    Fails when two objects under one key disagree on a field: the cache would show one
+    object's value in the other's place.
+    """
+    records: dict[tuple[str, str], dict[str, object]] = {}
+
+    def visit(value: object) -> object:
+        if isinstance(value, list):
+            return [visit(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        fields = {name: visit(item) for name, item in value.items()}
+        if "id" not in value:
+            return fields
+        key = (str(value["__typename"]), str(value["id"]))
+        record = records.setdefault(key, {})
+        for name, item in fields.items():
+            assert record.get(name, item) == item, f"{key}.{name}: {record[name]} and {item}"
+            record[name] = item
+        return {"__ref": key}
+
+    visit(data)
+    return records
+
+
+async def test_participant_views_have_ids_of_their_own(api: Api) -> None:
+    """Issue 10: the INVITED participant's view showed the viewer's contact in a normalized
+    cache, because it carried the referral's and the profile's own IDs."""
+    async with api.database.engine.begin() as conn:
+        owner = await make_actor(conn, "Owner")
+        invited = await make_actor(conn, "Invited")
+        accepted = await make_actor(conn, "Accepted")
+        returning = await make_actor(conn, "Returning")
+        stranger = await make_actor(conn, "Stranger")
+        rows = await make_referral(conn, owner, created=START - timedelta(days=30))
+        for member, status, days in (
+            (invited, ParticipantStatus.INVITED, 2),
+            (accepted, ParticipantStatus.ACCEPTED, 3),
+            # An organization whose first invitation expired, then accepted a second one.
+            (returning, ParticipantStatus.EXPIRED, 29),
+            (returning, ParticipantStatus.ACCEPTED, 4),
+        ):
+            await make_participant(
+                conn,
+                rows.id,
+                member,
+                invited_by=rows.owner_participant_id,
+                invited=START - timedelta(days=days),
+                status=status,
+            )
+    referral_id = _global_id("Referral", rows.id.hex)
+
+    for viewer in (owner, returning):
+        data = await api.query(VIEWS, {"id": referral_id}, actor=viewer)
+        _normalized_cache(data)  # no two objects of one ID disagree
+        referral = data["referral"]
+        assert referral["customerProfile"]["contact"]["email"] == "contact@customer.example"
+        for participant in referral["participants"]:
+            view = participant["referralView"]
+            if participant["status"] == "ACCEPTED":
+                # An ACCEPTED participant sees what the viewer sees: the same objects, same IDs.
+                assert view == {key: referral[key] for key in view}
+                continue
+            assert view["id"] != referral_id
+            assert view["customerProfile"]["id"] != referral["customerProfile"]["id"]
+            assert view["customerProfile"]["contact"] == {"email": None, "phoneNumber": None}
+            # node(id:), nodes(ids:) and referral(id:) answer a view ID with that same view.
+            node = """query ($id: ID!, $profile: ID!) {
+              node(id: $id) { ... on Referral { __typename id version customerProfile { id } } }
+              nodes(ids: [$id, $profile]) { __typename id }
+              referral(id: $id) { id customerProfile { ...Profile } }
+              profile: node(id: $profile) { ...Profile }
+            }
+            fragment Profile on CustomerProfile { __typename id name contact { email phoneNumber } }
+            """
+            ids = {"id": view["id"], "profile": view["customerProfile"]["id"]}
+            found = await api.query(node, ids, actor=viewer)
+            assert found["node"] == {**view, "customerProfile": {"id": ids["profile"]}}
+            assert found["nodes"] == [
+                {"__typename": "Referral", "id": ids["id"]},
+                {"__typename": "CustomerProfile", "id": ids["profile"]},
+            ]
+            assert found["referral"] == {
+                "id": ids["id"],
+                "customerProfile": view["customerProfile"],
+            }
+            assert found["profile"] == view["customerProfile"]
+            # Only organizations taking part in the referral see its views.
+            hidden = await api.query(node, ids, actor=stranger)
+            assert hidden == {
+                "node": None,
+                "nodes": [None, None],
+                "referral": None,
+                "profile": None,
+            }

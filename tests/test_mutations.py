@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from api.ids import to_global_id
+from api.ids import decode_global_id, to_global_id
 from db.tables import activity, referral
 from tests.conftest import START
 from tests.factories import make_actor, make_participant, make_referral
@@ -218,7 +218,8 @@ async def test_update_refusals_change_nothing(api: Api) -> None:
 
     async def errors(changes: dict[str, Any]) -> list[dict[str, Any]]:
         data = await api.query(UPDATE, {"input": {"id": referral_id, **changes}}, actor=owner)
-        assert data["updateReferral"]["referral"] is None
+        # The referral as it is now, unchanged, for the client to reconcile with.
+        assert data["updateReferral"]["referral"]["version"] == 1
         return data["updateReferral"]["userErrors"]  # type: ignore[no-any-return]
 
     cleared = await errors({"name": None})
@@ -277,7 +278,7 @@ async def test_invitation_round_trip_and_expiry(api: Api) -> None:
         await api.query(ACCEPT, {"input": {"participantId": participant["id"]}}, actor=partner)
     )["acceptInvitation"]
     assert late["userErrors"][0]["code"] == "INVITATION_EXPIRED"
-    assert late["participant"] is None
+    assert late["participant"] == {"status": "EXPIRED"}  # as it is now
 
     # Once expired, the organization may be invited again, and this time it accepts.
     fresh = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
@@ -297,7 +298,7 @@ async def test_invitation_round_trip_and_expiry(api: Api) -> None:
     [
         ({"organizationId": "not-a-uuid"}, "INVALID_INPUT", ["input", "organizationId"]),
         ({"organizationId": str(uuid.uuid4())}, "NOT_FOUND", ["input", "organizationId"]),
-        ({"userIds": ["bogus"]}, "INVALID_INPUT", ["input", "userIds[0]"]),
+        ({"userIds": ["bogus"]}, "INVALID_INPUT", ["input", "userIds", "0"]),
         ({"referralId": "bogus"}, "INVALID_INPUT", ["input", "referralId"]),
         ({"note": "x" * 2001}, "INVALID_INPUT", ["input", "note"]),
     ],
@@ -476,3 +477,134 @@ async def test_contract_mutations_run_end_to_end(api: Api) -> None:
     )
     assert won["referral"]["status"] == "WON"
     assert won["referral"]["version"] == 6
+
+
+async def test_a_participants_view_id_is_refused_by_every_referral_mutation(api: Api) -> None:
+    """A view ID (Participant.referralView) names a read-only view, not the referral."""
+    owner, partner = await _actors(api)
+    referral_id = (await _create(api, owner))["id"]
+    invite = {"referralId": referral_id, "organizationId": str(partner.organization_id)}
+    invited = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
+    view = (
+        """query ($id: ID!) { referral(id: $id) { participants { status referralView { id } } } }"""
+    )
+    participants = (await api.query(view, {"id": referral_id}, actor=owner))["referral"]
+    (view_id,) = [
+        p["referralView"]["id"] for p in participants["participants"] if p["status"] == "INVITED"
+    ]
+    assert view_id != referral_id
+    assert invited["userErrors"] == []
+    third = (await _actors(api, 1))[0]
+    attempts = [
+        (UPDATE, "updateReferral", {"id": view_id, "name": "Renamed"}, "id"),
+        (STATUS, "changeReferralStatus", {"id": view_id, "status": "ACTIVE"}, "id"),
+        (NOTE, "addReferralNote", {"referralId": view_id, "note": "Hi"}, "referralId"),
+        (
+            INVITE,
+            "inviteParticipant",
+            {"referralId": view_id, "organizationId": str(third.organization_id)},
+            "referralId",
+        ),
+    ]
+    for mutation, name, body, field in attempts:
+        data = (await api.query(mutation, {"input": body}, actor=owner))[name]
+        (error,) = data["userErrors"]
+        assert (error["code"], error["field"]) == ("INVALID_INPUT", ["input", field])
+        assert "view" in error["message"], error
+        assert f"`{field}`" in error["message"], error
+    check = "query ($id: ID!) { referral(id: $id) { version name status } }"
+    assert (await api.query(check, {"id": referral_id}, actor=owner))["referral"] == {
+        "version": 2,
+        "name": "Contoso - Teams rollout",
+        "status": "PENDING",
+    }
+
+
+async def test_refused_mutations_return_the_referral_as_it_is_now(api: Api) -> None:
+    """Issue 10: a refusal's payload said `referral: null` though a client reconciling a
+    CONFLICT needs the referral as it stands; null stays for what the caller may not see."""
+    owner, partner, other, stranger = await _actors(api, 4)
+    referral_id = (await _create(api, owner))["id"]
+    invite = {"referralId": referral_id, "organizationId": str(partner.organization_id)}
+    invited = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
+    participant_id = invited["participant"]["id"]
+    third = {"referralId": referral_id, "organizationId": str(other.organization_id)}
+    stale = {"expectedVersion": 1}  # the invitation made it version 2
+    refused = {
+        "updateReferral": (UPDATE, {"id": referral_id, "name": "New", **stale}),
+        "changeReferralStatus": (STATUS, {"id": referral_id, "status": "ACTIVE", **stale}),
+        "addReferralNote": (NOTE, {"referralId": referral_id, "note": "Hi", **stale}),
+        "inviteParticipant": (INVITE, {**third, **stale}),
+    }
+    for name, (mutation, body) in refused.items():
+        payload = (await api.query(mutation, {"input": body}, actor=owner))[name]
+        assert [(e["code"], e["currentVersion"]) for e in payload["userErrors"]] == [
+            ("CONFLICT", 2)
+        ], name
+        assert payload["referral"]["version"] == 2, name
+        assert payload.get("participant", payload.get("activity")) is None, name
+
+    # An invitation answered by someone else: refused, yet both are shown as they are.
+    answer = f"""mutation ($input: AcceptInvitationInput!) {{ acceptInvitation(input: $input) {{
+      participant {{ id status }} referral {{ version customerProfile {{ contact {{ email }} }} }}
+      {ERRORS} }} }}"""
+    data = (await api.query(answer, {"input": {"participantId": participant_id}}, actor=owner))[
+        "acceptInvitation"
+    ]
+    assert [e["code"] for e in data["userErrors"]] == ["NOT_AUTHORIZED"]
+    assert data["participant"] == {"id": participant_id, "status": "INVITED"}
+    assert data["referral"]["version"] == 2
+    # The invited organization may not change the referral, and sees it masked, as it may.
+    note = {"referralId": referral_id, "note": "Hello"}
+    as_partner = f"""mutation ($input: AddReferralNoteInput!) {{ addReferralNote(input: $input) {{
+      activity {{ id }} referral {{ version customerProfile {{ contact {{ email }} }} }}
+      {ERRORS} }} }}"""
+    data = (await api.query(as_partner, {"input": note}, actor=partner))["addReferralNote"]
+    assert [e["code"] for e in data["userErrors"]] == ["NOT_AUTHORIZED"]
+    assert data["referral"] == {"version": 2, "customerProfile": {"contact": {"email": None}}}
+    assert data["activity"] is None
+
+    # Not the stranger's to see: null, exactly as for a referral that does not exist.
+    for target in (referral_id, to_global_id("Referral", uuid.uuid4())):
+        data = (await api.query(NOTE, {"input": {**note, "referralId": target}}, actor=stranger))[
+            "addReferralNote"
+        ]
+        assert [e["code"] for e in data["userErrors"]] == ["NOT_FOUND"]
+        assert data["referral"] is None
+        data = (
+            await api.query(answer, {"input": {"participantId": participant_id}}, actor=stranger)
+        )["acceptInvitation"]
+        assert data["participant"] is None
+        assert data["referral"] is None
+    assert await _count_activities(api, decode_global_id(referral_id).pk) == 2
+
+
+async def test_list_input_errors_name_the_callers_index(api: Api) -> None:
+    """Issue 10: `userIds: [g, g, foreign]` said index 1 (duplicates were dropped first), and a
+    malformed ID said "userIds[0]" where every other path names items as ["userIds", "0"]."""
+    owner, partner, third = await _actors(api, 3)
+    referral_id = (await _create(api, owner))["id"]
+    good = to_global_id("User", partner.user_id)
+    foreign = to_global_id("User", third.user_id)
+    cases = [
+        ([good, good, foreign], ["input", "userIds", "2"], "`userIds[2]`"),
+        ([good, "bogus"], ["input", "userIds", "1"], "`userIds[1]`"),
+        ([good, good, to_global_id("Referral", uuid.uuid4())], ["input", "userIds", "2"], None),
+    ]
+    for user_ids, field, named in cases:
+        invite = {
+            "referralId": referral_id,
+            "organizationId": str(partner.organization_id),
+            "userIds": user_ids,
+        }
+        data = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
+        (error,) = data["userErrors"]
+        assert (error["code"], error["field"]) == ("INVALID_INPUT", field), error
+        assert named is None or error["message"].startswith(named), error
+    requirements = {"products": ["Teams", "Teams", "  "]}
+    data = await api.query(
+        UPDATE, {"input": {"id": referral_id, "customerRequirements": requirements}}, actor=owner
+    )
+    (error,) = data["updateReferral"]["userErrors"]
+    assert error["field"] == ["input", "customerRequirements", "products", "2"]
+    assert error["message"] == "`products[2]` must not be blank"

@@ -313,6 +313,8 @@ def test_invalid_email_is_refused(value: str) -> None:
         (["ok", "  "], "1", "must not be blank"),
         (["p" * 101], "0", "must be at most 100 characters"),
         (["a", "b", "c", "d\ne"], "3", SINGLE_LINE),
+        # Duplicates are dropped after checking: the index is the caller's, not the deduplicated.
+        (["a", "a", "  "], "2", "must not be blank"),
         (["a", None], "1", "is required"),
         ([7], "0", "must be text"),
     ],

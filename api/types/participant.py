@@ -127,7 +127,11 @@ class Participant(Node):
 
     @strawberry.field(
         description="The referral as this participant may see it: customer contact details "
-        "appear only when both it and you are ACCEPTED participants."
+        "appear only when both it and you are ACCEPTED participants. For an ACCEPTED "
+        "participant that is the referral as you see it, with the same IDs; otherwise the "
+        "referral and its customer profile carry IDs of their own (`node(id:)` answers them "
+        "again), so a normalized cache keeps them apart from yours. These view IDs are "
+        "read-only: mutations refuse them."
     )
     async def referral_view(
         self, info: Info
@@ -137,4 +141,14 @@ class Participant(Node):
         row = await info.context.loaders.referral_by_id.load(self.referral_pk)
         if row is None:
             return None
-        return Referral.from_row(row, contact_hidden=self.status is not Status.ACCEPTED)
+        return Referral.from_row(row, viewpoint=self.viewpoint)
+
+    @property
+    def viewpoint(self) -> uuid.UUID | None:
+        """Whose view `referralView` is, when it differs from the viewer's own.
+
+        An ACCEPTED participant sees what the viewer sees (the contact when the viewer has
+        accepted too), and ACCEPTED is final, so its view is the viewer's referral for good.
+        Any other sees no contact, whoever looks: its view is an object of its own.
+        """
+        return None if self.status is Status.ACCEPTED else self.pk

@@ -9,7 +9,7 @@ from api.types.enums import graphql_enum
 from api.types.participant import Participant
 from api.types.referral import Referral
 from db.refusals import RefusalCode, Refused
-from db.validation import FieldError
+from db.validation import FieldError, field_name
 
 graphql_enum(
     RefusalCode,
@@ -38,7 +38,8 @@ class UserError:
     message: str = strawberry.field(description="Human-readable explanation, in English.")
     field: list[str] | None = strawberry.field(
         description="Path to the input field concerned, e.g. "
-        '["input", "customerProfile", "contact", "email"]; null if none in particular.'
+        '["input", "customerProfile", "contact", "email"]; a list item by its index in the '
+        'list as you sent it, e.g. ["input", "userIds", "2"]; null if none in particular.'
     )
     current_version: int | None = strawberry.field(
         description="For CONFLICT: the referral's current version."
@@ -55,10 +56,11 @@ class UserError:
 
     @classmethod
     def invalid(cls, error: FieldError) -> UserError:
-        name = error.field[-1] if error.field else "input"
         return cls(
             code=RefusalCode.INVALID_INPUT,
-            message=f"`{name}` {error.message}" if error.field else error.message,
+            message=f"`{field_name(error.field)}` {error.message}"
+            if error.field
+            else error.message,
             field=_path(error.field),
             current_version=None,
         )
@@ -69,6 +71,10 @@ def _path(field: tuple[str, ...]) -> list[str] | None:
 
 
 _ERRORS = "Why nothing changed; empty on success."
+_NOW = (
+    "The referral as it is now, as you may see it: after the change, or after a refusal "
+    "(e.g. to reconcile a CONFLICT). Null if it does not exist or is not yours to see."
+)
 
 
 @strawberry.type(description="The result of createReferral.")
@@ -79,39 +85,49 @@ class CreateReferralPayload:
 
 @strawberry.type(description="The result of updateReferral.")
 class UpdateReferralPayload:
-    referral: Referral | None = strawberry.field(description="The referral as it is now.")
+    referral: Referral | None = strawberry.field(description=_NOW)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
 @strawberry.type(description="The result of changeReferralStatus.")
 class ChangeReferralStatusPayload:
-    referral: Referral | None = strawberry.field(description="The referral as it is now.")
+    referral: Referral | None = strawberry.field(description=_NOW)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
 @strawberry.type(description="The result of inviteParticipant.")
 class InviteParticipantPayload:
-    participant: Participant | None = strawberry.field(description="The new INVITED participant.")
-    referral: Referral | None = strawberry.field(description="The referral as it is now.")
+    participant: Participant | None = strawberry.field(
+        description="The new INVITED participant; null when refused."
+    )
+    referral: Referral | None = strawberry.field(description=_NOW)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
 @strawberry.type(description="The result of acceptInvitation.")
 class AcceptInvitationPayload:
-    participant: Participant | None = strawberry.field(description="Your ACCEPTED participant.")
-    referral: Referral | None = strawberry.field(description="The referral as it is now.")
+    participant: Participant | None = strawberry.field(
+        description="Your participant as it is now: ACCEPTED, or after a refusal as it stands; "
+        "null if it does not exist or is not yours to see."
+    )
+    referral: Referral | None = strawberry.field(description=_NOW)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
 @strawberry.type(description="The result of rejectInvitation.")
 class RejectInvitationPayload:
-    participant: Participant | None = strawberry.field(description="Your REJECTED participant.")
-    referral: Referral | None = strawberry.field(description="The referral as it is now.")
+    participant: Participant | None = strawberry.field(
+        description="Your participant as it is now: REJECTED, or after a refusal as it stands; "
+        "null if it does not exist or is not yours to see."
+    )
+    referral: Referral | None = strawberry.field(description=_NOW)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
 @strawberry.type(description="The result of addReferralNote.")
 class AddReferralNotePayload:
-    activity: Activity | None = strawberry.field(description="The NOTE_ADDED activity.")
-    referral: Referral | None = strawberry.field(description="The referral as it is now.")
+    activity: Activity | None = strawberry.field(
+        description="The NOTE_ADDED activity; null when refused."
+    )
+    referral: Referral | None = strawberry.field(description=_NOW)
     user_errors: list[UserError] = strawberry.field(description=_ERRORS)

@@ -50,9 +50,12 @@ class CustomerProfile(Node):
     contact: Contact = strawberry.field(description="Who to talk to at the customer.")
 
     @classmethod
-    def from_row(cls, row: Row[Any], *, contact_hidden: bool = False) -> CustomerProfile:
+    def from_row(cls, row: Row[Any], *, viewpoint: uuid.UUID | None = None) -> CustomerProfile:
+        """The profile as the viewer sees it, or as the not-ACCEPTED participant `viewpoint`
+        sees it: without email and phone, under an ID of its own."""
+        contact_hidden = viewpoint is not None
         return cls(
-            id=strawberry.ID(to_global_id("CustomerProfile", row.id)),
+            id=strawberry.ID(to_global_id("CustomerProfile", row.id, viewpoint=viewpoint)),
             name=row.name,
             address=Address(
                 address_line1=row.address_line1,
@@ -125,12 +128,15 @@ class Referral(Node):
     )
     pk: strawberry.Private[uuid.UUID]
     owner_organization_pk: strawberry.Private[uuid.UUID]
-    contact_hidden: strawberry.Private[bool]
+    # The not-ACCEPTED participant whose view this is (`Participant.referralView`), if any.
+    viewpoint: strawberry.Private[uuid.UUID | None]
 
     @classmethod
-    def from_row(cls, row: Row[Any], *, contact_hidden: bool = False) -> Referral:
+    def from_row(cls, row: Row[Any], *, viewpoint: uuid.UUID | None = None) -> Referral:
+        """The referral as the viewer sees it, or as the not-ACCEPTED participant `viewpoint`
+        sees it (contact details hidden), under an ID of its own."""
         return cls(
-            id=strawberry.ID(to_global_id("Referral", row.id)),
+            id=strawberry.ID(to_global_id("Referral", row.id, viewpoint=viewpoint)),
             name=row.name,
             created_date=row.created_date,
             updated_date=row.updated_date,
@@ -140,18 +146,18 @@ class Referral(Node):
             version=row.version,
             pk=row.id,
             owner_organization_pk=row.owner_organization_id,
-            contact_hidden=contact_hidden,
+            viewpoint=viewpoint,
         )
 
     @strawberry.field(
         description="The customer: name, address and contact.", graphql_type=CustomerProfile
     )
     def customer_profile(self, info: Info) -> Resolved[CustomerProfile]:
-        hidden = self.contact_hidden
+        viewpoint = self.viewpoint
         return resolve(
             info.context.loaders.customer_profile_by_referral,
             self.pk,
-            lambda row: CustomerProfile.from_row(_present(row, self.pk), contact_hidden=hidden),
+            lambda row: CustomerProfile.from_row(_present(row, self.pk), viewpoint=viewpoint),
         )
 
     @strawberry.field(description="What the customer needs.", graphql_type=CustomerRequirements)
