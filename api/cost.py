@@ -9,13 +9,13 @@ limit is refused before any SQL runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLCompositeType,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
@@ -24,6 +24,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     ListValueNode,
     OperationDefinitionNode,
@@ -31,6 +32,8 @@ from graphql import (
     VariableNode,
     value_from_ast_untyped,
 )
+
+from api.fragments import dependency_order
 
 # Unpaged lists (a referral's participants, a participant's users) rarely pass this size.
 LIST_ESTIMATE = 10
@@ -64,37 +67,30 @@ def requested_cost(
             return len(ids) if isinstance(ids, list) else LIST_ESTIMATE
         return None
 
-    @cache
-    def fragment_cost(name: str, type_name: str) -> int:
-        fragment = fragments.get(name)
-        parent = schema.get_type(type_name)
-        if fragment is None or not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-            return 0
-        return walk(fragment.selection_set, parent)
+    # A fragment costs the same wherever it is spread: it is walked once, on its own type
+    # condition (as an inline fragment would be), after the fragments it spreads.
+    fragment_costs: dict[str, int] = {}
 
-    def walk(
-        selections: SelectionSetNode | None, parent: GraphQLObjectType | GraphQLInterfaceType
-    ) -> int:
+    def walk(selections: SelectionSetNode | None, parent: GraphQLCompositeType) -> int:
         total = 0
         for selection in selections.selections if selections else ():
             if isinstance(selection, FragmentSpreadNode):
-                total += fragment_cost(selection.name.value, parent.name)
+                total += fragment_costs.get(selection.name.value, 0)  # 0: a cycle, refused
                 continue
             if isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = schema.get_type(condition.name.value) if condition else parent
-                if isinstance(target, GraphQLObjectType | GraphQLInterfaceType):
+                if _is_composite(target):
                     total += walk(selection.selection_set, target)
                 continue
             assert isinstance(selection, FieldNode)
-            field = parent.fields.get(selection.name.value)
+            fields = {} if isinstance(parent, GraphQLUnionType) else parent.fields
+            field = fields.get(selection.name.value)
             if field is None:  # __typename and introspection: no data loaded
                 continue
             child_parent = _named(field.type)
             below = (
-                walk(selection.selection_set, child_parent)
-                if isinstance(child_parent, GraphQLObjectType | GraphQLInterfaceType)
-                else 0
+                walk(selection.selection_set, child_parent) if _is_composite(child_parent) else 0
             )
             if parent.name.endswith("Connection"):
                 # edges and nodes hold the items the connection field already counted.
@@ -104,6 +100,11 @@ def requested_cost(
             total += below if count is None else count * (1 + below)
         return total
 
+    for name in dependency_order(fragments):
+        fragment = fragments[name]
+        condition = schema.get_type(fragment.type_condition.name.value)
+        if _is_composite(condition):
+            fragment_costs[name] = walk(fragment.selection_set, condition)
     # Every operation costs at least 1, as a single lookup does.
     return max(1, walk(operation.selection_set, root))
 
@@ -119,6 +120,10 @@ def _argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
                 return list(value.values)
             return value_from_ast_untyped(value)
     return None
+
+
+def _is_composite(type_: GraphQLNamedType | None) -> TypeGuard[GraphQLCompositeType]:
+    return isinstance(type_, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType)
 
 
 def _named(type_: GraphQLOutputType) -> GraphQLNamedType:

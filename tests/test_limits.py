@@ -179,3 +179,60 @@ async def test_a_spent_budget_answers_429_with_retry_after(tight_api: Api) -> No
     assert (await api.post(query, actor=other)).status_code == 200  # budgets are per org
     api.clock.advance(timedelta(seconds=10))
     assert (await api.post(query, actor=owner)).status_code == 200
+
+
+def _tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.exc_info]
+
+
+CYCLES = {
+    "two fragments": "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+    "self": "{ ...A } fragment A on Query { __typename ...A }",
+    "under a field": """{ referrals { nodes { ...A } } }
+        fragment A on Referral { activities { nodes { referral { ...B } } } }
+        fragment B on Referral { id ...A }""",
+}
+
+
+@pytest.mark.parametrize("query", CYCLES.values(), ids=CYCLES.keys())
+async def test_a_fragment_cycle_answers_the_standard_validation_error(
+    api: Api, query: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Evidence: `{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }`
+    answered "maximum recursion depth exceeded" (masked as an internal error) and logged a
+    traceback: api/limits.py measured each fragment with a guard holding only its own name,
+    so A -> B -> A recursed until the interpreter's limit."""
+    owner = await _owner(api)
+    response = await api.post(query, actor=owner)
+    assert response.status_code == 200
+    messages = [error["message"] for error in response.json()["errors"]]
+    assert any(m.startswith("Cannot spread fragment 'A' within itself") for m in messages)
+    assert not any("recursion" in message for message in messages), messages
+    assert _tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize("levels", [150, 5000])
+async def test_a_deeply_nested_document_gets_a_clean_error(
+    api: Api, levels: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    owner = await _owner(api)
+    query = "{" + "a{" * levels + "b" + "}" * (levels + 1)
+    response = await api.post(query, actor=owner)
+    assert response.status_code == 200
+    errors = response.json()["errors"]
+    assert errors, response.text
+    assert not any("Internal error" in error["message"] for error in errors), errors
+    assert _tracebacks(caplog) == []
+
+
+async def test_a_long_chain_of_fragments_gets_a_clean_answer(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    owner = await _owner(api)
+    chain = " ".join(f"fragment F{i} on Referral {{ ...F{i + 1} }}" for i in range(280))
+    query = f"{{ referrals {{ nodes {{ ...F0 }} }} }} {chain} fragment F280 on Referral {{ id }}"
+    response = await api.post(query, actor=owner)
+    assert response.status_code == 200
+    body = response.json()
+    assert "errors" not in body or "recursion" not in body["errors"][0]["message"], body
+    assert _tracebacks(caplog) == []
