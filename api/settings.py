@@ -34,6 +34,7 @@ class Settings:
     max_aliases: int = 15
     max_tokens: int = 2000
     max_directives: int = 50
+    max_document_bytes: int = 32 * 1024  # checked before parsing: comments are no tokens
     max_cost: int = 50_000  # nodes, counted before execution as GitHub does
     # Per-organization leaky bucket of query cost: how much it holds, how fast it drains.
     cost_budget: int = 250_000
@@ -86,6 +87,7 @@ class Settings:
             max_aliases=_int(env, "MAX_ALIASES", 15, low=0),
             max_tokens=_int(env, "MAX_TOKENS", 2000, low=10),
             max_directives=_int(env, "MAX_DIRECTIVES", 50, low=0),
+            max_document_bytes=_int(env, "MAX_DOCUMENT_BYTES", 32 * 1024, low=1024),
             max_cost=_int(env, "MAX_QUERY_COST", 50_000, low=1),
             cost_budget=_int(env, "COST_BUDGET", 250_000, low=1),
             cost_budget_refill_per_second=float(

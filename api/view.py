@@ -25,7 +25,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from api import http, persisted
+from api import document_size, http, persisted
 from api.auth import AuthenticationError, Authenticator, Principal, mint_token
 from api.context import Clock, Context
 from api.graphiql import graphiql_html
@@ -107,6 +107,7 @@ class GraphQLView(GraphQL[Context, None]):
             return await self.render_graphql_ide(request)
         media_type = http.negotiate(request.headers.get("accept"))
         operations = await self._operations(adapter)
+        document_size.check_requests(operations, self.settings.max_document_bytes)
         now = self.clock()  # one instant per request: auth and every expiry check agree
         principal = await self._authenticate(request, now)
 
