@@ -9,6 +9,7 @@ limit is refused before any SQL runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from graphql import (
@@ -39,6 +40,14 @@ from api.fragments import dependency_order
 LIST_ESTIMATE = 10
 
 
+@dataclass(frozen=True, slots=True)
+class Requested:
+    """What an operation may ask for: objects (nodes) and connection fetches (requests)."""
+
+    nodes: int
+    requests: int
+
+
 def requested_cost(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
@@ -49,9 +58,30 @@ def requested_cost(
     max_page_size: int = 100,
 ) -> int:
     """How many objects the operation may load at most (nodes of lists and connections)."""
+    return requested(
+        schema,
+        operation,
+        fragments,
+        variables,
+        default_page_size=default_page_size,
+        max_page_size=max_page_size,
+    ).nodes
+
+
+def requested(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    *,
+    default_page_size: int,
+    max_page_size: int = 100,
+) -> Requested:
+    """The objects the operation may load at most (nodes of lists and connections), and the
+    requests that takes: each connection is one request every time it is fetched."""
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 0
+        return Requested(0, 0)
 
     def items(field: GraphQLField, node: FieldNode) -> int | None:
         """How many objects one resolution of the field yields if it is a list or connection."""
@@ -69,19 +99,23 @@ def requested_cost(
 
     # A fragment costs the same wherever it is spread: it is walked once, on its own type
     # condition (as an inline fragment would be), after the fragments it spreads.
-    fragment_costs: dict[str, int] = {}
+    fragment_costs: dict[str, tuple[int, int]] = {}
 
-    def walk(selections: SelectionSetNode | None, parent: GraphQLCompositeType) -> int:
-        total = 0
+    def walk(selections: SelectionSetNode | None, parent: GraphQLCompositeType) -> tuple[int, int]:
+        """(nodes, requests) of one object's selections."""
+        total = requests = 0
         for selection in selections.selections if selections else ():
             if isinstance(selection, FragmentSpreadNode):
-                total += fragment_costs.get(selection.name.value, 0)  # 0: a cycle, refused
+                # (0, 0): a cycle, which validation refuses
+                nodes, fetches = fragment_costs.get(selection.name.value, (0, 0))
+                total, requests = total + nodes, requests + fetches
                 continue
             if isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = schema.get_type(condition.name.value) if condition else parent
                 if _is_composite(target):
-                    total += walk(selection.selection_set, target)
+                    nodes, fetches = walk(selection.selection_set, target)
+                    total, requests = total + nodes, requests + fetches
                 continue
             assert isinstance(selection, FieldNode)
             fields = {} if isinstance(parent, GraphQLUnionType) else parent.fields
@@ -89,24 +123,31 @@ def requested_cost(
             if field is None:  # __typename and introspection: no data loaded
                 continue
             child_parent = _named(field.type)
-            below = (
-                walk(selection.selection_set, child_parent) if _is_composite(child_parent) else 0
+            below, fetches = (
+                walk(selection.selection_set, child_parent)
+                if _is_composite(child_parent)
+                else (0, 0)
             )
-            if parent.name.endswith("Connection"):
-                # edges and nodes hold the items the connection field already counted.
-                total += below
+            count = None if parent.name.endswith("Connection") else items(field, selection)
+            if count is None:
+                # A single object, or the edges and nodes whose items the connection field
+                # already counted.
+                total, requests = total + below, requests + fetches
                 continue
-            count = items(field, selection)
-            total += below if count is None else count * (1 + below)
-        return total
+            total += count * (1 + below)
+            # A connection is one request each time it is fetched, and its items' own
+            # connections are fetched once per item.
+            requests += child_parent.name.endswith("Connection") + count * fetches
+        return total, requests
 
     for name in dependency_order(fragments):
         fragment = fragments[name]
         condition = schema.get_type(fragment.type_condition.name.value)
         if _is_composite(condition):
             fragment_costs[name] = walk(fragment.selection_set, condition)
+    nodes, requests = walk(operation.selection_set, root)
     # Every operation costs at least 1, as a single lookup does.
-    return max(1, walk(operation.selection_set, root))
+    return Requested(max(1, nodes), requests)
 
 
 def _argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:

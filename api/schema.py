@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import strawberry
@@ -12,7 +12,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from api.budget import CostBudget
+from api.budget import InMemoryRateLimitStore
 from api.cost_extension import QueryCost
 from api.document_cache import CachedDocuments, DocumentCache
 from api.errors import MaskUnexpectedErrors, log_unexpected
@@ -100,7 +100,9 @@ class ReferralsSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the limits of `settings` (defaults when exporting the SDL)."""
     settings = settings or Settings()
-    budget = CostBudget(settings.cost_budget, settings.cost_budget_refill_per_second)
+    rate_limits = InMemoryRateLimitStore(
+        settings.rate_limit_points, timedelta(seconds=settings.rate_limit_window_seconds)
+    )
     documents = DocumentCache()  # one per schema: validation results depend on its rules
     rules: list[type[ASTValidationRule]] = [shape_rule(settings)]
     if not settings.introspection:
@@ -116,7 +118,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: AddValidationRules(rules),
             # Frontends send the same few documents all day: parse and validate each once.
             lambda: CachedDocuments(documents, settings.max_document_bytes),
-            lambda: QueryCost(settings, budget),
+            lambda: QueryCost(settings, rate_limits),
             SocketOperations,  # after QueryCost: a subscription it refused does not start
             *([OperationMetrics] if settings.metrics else []),
             *tracing_extensions(settings),

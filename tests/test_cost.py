@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 from hypothesis_graphql import strategies as gql_st
 
-from api.cost import requested_cost
+from api.cost import Requested, requested
 from api.schema import schema_sdl
 from tests.conftest import IN_CI
 
@@ -38,7 +38,7 @@ PROPERTY = settings(
 )
 
 
-def cost(document: graphql.DocumentNode) -> int:
+def cost(document: graphql.DocumentNode) -> Requested:
     operations = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
     fragments = {
         d.name.value: d
@@ -46,7 +46,7 @@ def cost(document: graphql.DocumentNode) -> int:
         if isinstance(d, graphql.FragmentDefinitionNode)
     }
     (operation,) = operations
-    return requested_cost(SCHEMA, operation, fragments, {}, default_page_size=20)
+    return requested(SCHEMA, operation, fragments, {}, default_page_size=20)
 
 
 def _named_type(type_: graphql.GraphQLOutputType) -> graphql.GraphQLNamedType:
@@ -169,8 +169,8 @@ def test_a_fragment_on_a_concrete_type_spread_in_nodes_costs_its_fields() -> Non
         f"{{ nodes(ids: [{IDS}]) {{ ...F }} }} fragment F on Referral {{ {NESTED} }}"
     )
     inline = graphql.parse(f"{{ nodes(ids: [{IDS}]) {{ ... on Referral {{ {NESTED} }} }} }}")
-    assert cost(inline) == 1_010_100
-    assert cost(named) == 1_010_100
+    assert cost(inline) == Requested(nodes=1_010_100, requests=100 + 100 * 100)
+    assert cost(named) == cost(inline)
 
 
 def test_fragments_are_priced_without_recursing_through_a_long_chain() -> None:
@@ -179,4 +179,4 @@ def test_fragments_are_priced_without_recursing_through_a_long_chain() -> None:
         f"{{ referrals(first: 7) {{ nodes {{ ...F0 }} }} }} {chain} "
         "fragment F5000 on Referral { activities(first: 3) { nodes { id } } }"
     )
-    assert cost(document) == 7 * (1 + 3)
+    assert cost(document) == Requested(nodes=7 * (1 + 3), requests=1 + 7)
