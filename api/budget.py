@@ -1,45 +1,109 @@
-"""A per-organization leaky bucket of query cost."""
+"""Each organization's rate limit, in points, as GitHub's GraphQL API counts them.
+
+An operation costs one point per 100 requests it may need: every connection is one request
+each time it is fetched (so `referrals(first: 100) { nodes { activities(first: 10) } }` needs
+1 + 100 requests), the sum divided by 100 and rounded, at least 1 point. A list screen paging
+100 referrals at a time spends 1 point a page; an operation near the node limit spends
+hundreds. Each organization may spend `limit` points per window; the window starts with its
+first operation and `reset_at` ends it.
+
+The store is an interface: this worker's memory now (N workers allow N budgets), a store
+shared by every worker (PostgreSQL, Redis) later.
+"""
 
 from __future__ import annotations
 
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Protocol
+
+REQUESTS_PER_POINT = 100
+# Organizations kept before windows that have ended are swept from memory.
+SWEEP_ABOVE = 10_000
+
+
+def points(requests: int) -> int:
+    """An operation's points for the connection requests it may need: requests / 100,
+    rounded half up, at least 1 (GitHub's rule)."""
+    return max(1, (requests + REQUESTS_PER_POINT // 2) // REQUESTS_PER_POINT)
+
+
+def most_points(max_cost: int) -> int:
+    """The most points one operation within the node limit can cost: each request of a
+    connection asks for at least one node, so requests never exceed the node limit."""
+    return points(max_cost)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitState:
+    """An organization's rate limit after an operation was charged (or refused)."""
+
+    cost: int  # the operation's points
+    limit: int
+    used: int  # points spent in this window
+    reset_at: datetime
+    allowed: bool  # False: the operation was refused and nothing was charged
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+    def retry_after(self, now: datetime) -> float:
+        """Seconds until the window resets (when a refused operation may run)."""
+        return max(0.0, (self.reset_at - now).total_seconds())
+
+    def headers(self) -> dict[str, str]:
+        """GitHub's rate limit headers."""
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Used": str(self.used),
+            "X-RateLimit-Reset": str(math.ceil(self.reset_at.timestamp())),
+            "X-RateLimit-Resource": "graphql",
+        }
+
+
+class RateLimitStore(Protocol):
+    """Where each organization's points are counted; async so that a shared store fits."""
+
+    async def charge(
+        self, organization_id: uuid.UUID, cost: int, *, now: datetime, dry_run: bool = False
+    ) -> RateLimitState:
+        """Spend `cost` points if they fit in the window (not when `dry_run`), and tell."""
+        ...
 
 
 @dataclass(slots=True)
-class _Bucket:
-    level: float
-    updated: datetime
+class _Window:
+    used: int
+    reset_at: datetime
 
 
-class CostBudget:
-    """Each operation pours its cost in; the bucket drains at a steady rate.
+class InMemoryRateLimitStore:
+    """Fixed windows per organization, in this worker's memory."""
 
-    Kept in the worker's memory: with N workers an organization may spend up to N budgets
-    (a shared store is the step for a fleet; see the README).
-    """
+    def __init__(self, limit: int, window: timedelta) -> None:
+        self.limit = limit
+        self.window = window
+        self._windows: dict[uuid.UUID, _Window] = {}
 
-    def __init__(self, capacity: int, drain_per_second: float) -> None:
-        self.capacity = capacity
-        self.drain_per_second = drain_per_second
-        self._buckets: dict[uuid.UUID, _Bucket] = {}
+    async def charge(
+        self, organization_id: uuid.UUID, cost: int, *, now: datetime, dry_run: bool = False
+    ) -> RateLimitState:
+        window = self._windows.get(organization_id)
+        if window is None or window.reset_at <= now:
+            if len(self._windows) >= SWEEP_ABOVE:
+                self._sweep(now)
+            window = _Window(0, now + self.window)
+            if not dry_run:
+                self._windows[organization_id] = window
+        allowed = window.used + cost <= self.limit
+        if allowed and not dry_run:
+            window.used += cost
+        return RateLimitState(cost, self.limit, window.used, window.reset_at, allowed)
 
-    def spend(self, organization_id: uuid.UUID, cost: int, *, now: datetime) -> float | None:
-        """Pour `cost` in and return None, or the seconds to wait if it would overflow."""
-        bucket = self._buckets.get(organization_id)
-        if bucket is None:
-            bucket = self._buckets[organization_id] = _Bucket(0.0, now)
-        elapsed = max((now - bucket.updated).total_seconds(), 0.0)
-        bucket.level = max(bucket.level - elapsed * self.drain_per_second, 0.0)
-        bucket.updated = now
-        overflow = bucket.level + cost - self.capacity
-        if overflow > 0:
-            return math.ceil(overflow / self.drain_per_second)
-        bucket.level += cost
-        return None
-
-    def remaining(self, organization_id: uuid.UUID) -> int:
-        bucket = self._buckets.get(organization_id)
-        return self.capacity - math.ceil(bucket.level) if bucket else self.capacity
+    def _sweep(self, now: datetime) -> None:
+        for organization_id in [k for k, w in self._windows.items() if w.reset_at <= now]:
+            del self._windows[organization_id]

@@ -9,6 +9,7 @@ from datetime import datetime
 import strawberry
 
 from api.auth import Principal
+from api.budget import RateLimitState
 from api.loaders import Loaders
 from api.settings import Settings
 from db.access import Viewer
@@ -24,9 +25,13 @@ class Context:
     viewer: Viewer
     loaders: Loaders
     request_id: str = "-"
-    # Set when the organization's cost budget refused the operation: the response becomes a
+    # Set when the organization's rate limit refused the operation: the response becomes a
     # 429 with Retry-After.
     retry_after: float | None = None
+    # The organization's rate limit after this operation was charged (the `rateLimit` field
+    # and the X-RateLimit-* headers show it), and the objects the operation may load.
+    rate_limit: RateLimitState | None = None
+    node_count: int | None = None
 
     def forget_reads(self) -> None:
         """Drop every loader cache: after a write, later fields must read the new state."""

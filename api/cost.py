@@ -9,13 +9,14 @@ limit is refused before any SQL runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLCompositeType,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
@@ -24,6 +25,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     ListValueNode,
     OperationDefinitionNode,
@@ -32,8 +34,18 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from api.fragments import dependency_order
+
 # Unpaged lists (a referral's participants, a participant's users) rarely pass this size.
 LIST_ESTIMATE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Requested:
+    """What an operation may ask for: objects (nodes) and connection fetches (requests)."""
+
+    nodes: int
+    requests: int
 
 
 def requested_cost(
@@ -46,9 +58,30 @@ def requested_cost(
     max_page_size: int = 100,
 ) -> int:
     """How many objects the operation may load at most (nodes of lists and connections)."""
+    return requested(
+        schema,
+        operation,
+        fragments,
+        variables,
+        default_page_size=default_page_size,
+        max_page_size=max_page_size,
+    ).nodes
+
+
+def requested(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    *,
+    default_page_size: int,
+    max_page_size: int = 100,
+) -> Requested:
+    """The objects the operation may load at most (nodes of lists and connections), and the
+    requests that takes: each connection is one request every time it is fetched."""
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 0
+        return Requested(0, 0)
 
     def items(field: GraphQLField, node: FieldNode) -> int | None:
         """How many objects one resolution of the field yields if it is a list or connection."""
@@ -64,48 +97,57 @@ def requested_cost(
             return len(ids) if isinstance(ids, list) else LIST_ESTIMATE
         return None
 
-    @cache
-    def fragment_cost(name: str, type_name: str) -> int:
-        fragment = fragments.get(name)
-        parent = schema.get_type(type_name)
-        if fragment is None or not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-            return 0
-        return walk(fragment.selection_set, parent)
+    # A fragment costs the same wherever it is spread: it is walked once, on its own type
+    # condition (as an inline fragment would be), after the fragments it spreads.
+    fragment_costs: dict[str, tuple[int, int]] = {}
 
-    def walk(
-        selections: SelectionSetNode | None, parent: GraphQLObjectType | GraphQLInterfaceType
-    ) -> int:
-        total = 0
+    def walk(selections: SelectionSetNode | None, parent: GraphQLCompositeType) -> tuple[int, int]:
+        """(nodes, requests) of one object's selections."""
+        total = requests = 0
         for selection in selections.selections if selections else ():
             if isinstance(selection, FragmentSpreadNode):
-                total += fragment_cost(selection.name.value, parent.name)
+                # (0, 0): a cycle, which validation refuses
+                nodes, fetches = fragment_costs.get(selection.name.value, (0, 0))
+                total, requests = total + nodes, requests + fetches
                 continue
             if isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = schema.get_type(condition.name.value) if condition else parent
-                if isinstance(target, GraphQLObjectType | GraphQLInterfaceType):
-                    total += walk(selection.selection_set, target)
+                if _is_composite(target):
+                    nodes, fetches = walk(selection.selection_set, target)
+                    total, requests = total + nodes, requests + fetches
                 continue
             assert isinstance(selection, FieldNode)
-            field = parent.fields.get(selection.name.value)
+            fields = {} if isinstance(parent, GraphQLUnionType) else parent.fields
+            field = fields.get(selection.name.value)
             if field is None:  # __typename and introspection: no data loaded
                 continue
             child_parent = _named(field.type)
-            below = (
+            below, fetches = (
                 walk(selection.selection_set, child_parent)
-                if isinstance(child_parent, GraphQLObjectType | GraphQLInterfaceType)
-                else 0
+                if _is_composite(child_parent)
+                else (0, 0)
             )
-            if parent.name.endswith("Connection"):
-                # edges and nodes hold the items the connection field already counted.
-                total += below
+            count = None if parent.name.endswith("Connection") else items(field, selection)
+            if count is None:
+                # A single object, or the edges and nodes whose items the connection field
+                # already counted.
+                total, requests = total + below, requests + fetches
                 continue
-            count = items(field, selection)
-            total += below if count is None else count * (1 + below)
-        return total
+            total += count * (1 + below)
+            # A connection is one request each time it is fetched, and its items' own
+            # connections are fetched once per item.
+            requests += child_parent.name.endswith("Connection") + count * fetches
+        return total, requests
 
+    for name in dependency_order(fragments):
+        fragment = fragments[name]
+        condition = schema.get_type(fragment.type_condition.name.value)
+        if _is_composite(condition):
+            fragment_costs[name] = walk(fragment.selection_set, condition)
+    nodes, requests = walk(operation.selection_set, root)
     # Every operation costs at least 1, as a single lookup does.
-    return max(1, walk(operation.selection_set, root))
+    return Requested(max(1, nodes), requests)
 
 
 def _argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
@@ -119,6 +161,10 @@ def _argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
                 return list(value.values)
             return value_from_ast_untyped(value)
     return None
+
+
+def _is_composite(type_: GraphQLNamedType | None) -> TypeGuard[GraphQLCompositeType]:
+    return isinstance(type_, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType)
 
 
 def _named(type_: GraphQLOutputType) -> GraphQLNamedType:

@@ -1,28 +1,32 @@
-"""The schema extension that prices each operation, refuses it if too costly, and reports."""
+"""The schema extension that prices each operation, refuses it if too costly, and reports.
+
+Two limits, as GitHub's GraphQL API has: the node limit (MAX_QUERY_COST objects an operation
+may load, refused before any SQL) and the organization's rate limit in points (api.budget).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import ExecutionResult, FragmentDefinitionNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
-from api.budget import CostBudget
+from api.budget import RateLimitState, RateLimitStore, points
 from api.context import Context
-from api.cost import actual_cost, requested_cost
+from api.cost import Requested, actual_cost, requested
 from api.settings import Settings
 
 
 class QueryCost(SchemaExtension):
-    def __init__(self, settings: Settings, budget: CostBudget) -> None:
+    def __init__(self, settings: Settings, store: RateLimitStore) -> None:
         self.settings = settings
-        self.budget = budget
-        self.requested: int | None = None
+        self.store = store
+        self.requested: Requested | None = None
         self.actual: int | None = None
-        self.remaining: int | None = None
+        self.rate_limit: RateLimitState | None = None
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         document = execution.graphql_document
         operation = _operation(document.definitions if document else (), execution.operation_name)
@@ -34,16 +38,15 @@ class QueryCost(SchemaExtension):
             if document
             else {}
         )
-        schema = execution.schema._schema
-        self.requested = requested_cost(
-            schema,
+        self.requested = requested(
+            execution.schema._schema,
             operation,
             fragments,
             execution.variables or {},
             default_page_size=self.settings.default_page_size,
             max_page_size=self.settings.max_page_size,
         )
-        refusal = self._refusal(self.requested, execution.context)
+        refusal = await self._refusal(self.requested, execution.context)
         if refusal is not None:
             execution.result = ExecutionResult(data=None, errors=[refusal])
             yield
@@ -52,33 +55,46 @@ class QueryCost(SchemaExtension):
         result = execution.result
         self.actual = actual_cost(result.data if isinstance(result, ExecutionResult) else None)
 
-    def _refusal(self, cost: int, context: Any) -> GraphQLError | None:
+    async def _refusal(self, cost: Requested, context: Any) -> GraphQLError | None:
         limit = self.settings.max_cost
-        if cost > limit:
+        if cost.nodes > limit:
             return GraphQLError(
-                f"The operation may load {cost} objects; the limit is {limit}. Ask for "
+                f"The operation may load {cost.nodes} objects; the limit is {limit}. Ask for "
                 "smaller pages (`first`/`last`) or fewer nested connections.",
-                extensions={"code": "COST_LIMIT_EXCEEDED", "cost": cost, "limit": limit},
+                extensions={"code": "COST_LIMIT_EXCEEDED", "cost": cost.nodes, "limit": limit},
             )
         if not isinstance(context, Context):
             return None
-        organization = context.viewer.organization_id
-        wait = self.budget.spend(organization, cost, now=context.viewer.now)
-        self.remaining = self.budget.remaining(organization)
-        if wait is None:
+        now = context.viewer.now
+        state = await self.store.charge(
+            context.viewer.organization_id, points(cost.requests), now=now
+        )
+        self.rate_limit = context.rate_limit = state
+        context.node_count = cost.nodes
+        if state.allowed:
             return None
+        wait = state.retry_after(now)
         context.retry_after = wait
         return GraphQLError(
-            f"Your organization's query budget is spent; retry in {wait:g} s.",
-            extensions={"code": "RATE_LIMITED", "retryAfter": wait},
+            f"Your organization's rate limit is spent: this operation costs {state.cost} "
+            f"points and {state.remaining} of {state.limit} are left until "
+            f"{state.reset_at.isoformat()}; retry in {wait:.0f} s.",
+            extensions={"code": "RATE_LIMITED", "retryAfter": round(wait)},
         )
 
     def get_results(self) -> dict[str, Any]:
         if self.requested is None:
             return {}
-        cost: dict[str, Any] = {"requested": self.requested, "actual": self.actual or 0}
-        if self.remaining is not None:
-            cost["budgetRemaining"] = self.remaining
+        cost: dict[str, Any] = {"requested": self.requested.nodes, "actual": self.actual or 0}
+        if self.rate_limit is not None:
+            state = self.rate_limit
+            cost["points"] = state.cost
+            cost["rateLimit"] = {
+                "limit": state.limit,
+                "remaining": state.remaining,
+                "used": state.used,
+                "resetAt": state.reset_at.isoformat(),
+            }
         return {"cost": cost}
 
 

@@ -1,14 +1,15 @@
 """Limits on an operation's shape (depth, aliases, directives), fragments included.
 
-Each fragment is measured once and its figures reused wherever it is spread, so the check is
-linear in the document however often fragments nest. Introspection is limited too: its
-subtrees may go deeper (GraphiQL's own query is 15 levels) but never unbounded.
+Each fragment is measured once, in dependency order (api.fragments), and its figures reused
+wherever it is spread, so the check is linear in the document however often fragments nest,
+and never recurses through spreads (a cycle is refused by standard validation). Introspection
+is limited too: its subtrees may go deeper (GraphiQL's own query is 15 levels) but never
+unbounded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from graphql import (
     ExecutableDefinitionNode,
@@ -23,6 +24,7 @@ from graphql import (
     ValidationRule,
 )
 
+from api.fragments import dependency_order
 from api.settings import Settings
 
 INTROSPECTION_MAX_DEPTH = 16
@@ -41,23 +43,17 @@ def measure(
     fragments: dict[str, FragmentDefinitionNode],
 ) -> Shape:
     """The shape of a selection set, expanding fragment spreads (each fragment measured once)."""
+    # Unknown fragments, and the spread closing a cycle, count as empty: standard validation
+    # refuses both.
+    fragment_shapes: dict[str, Shape] = {}
 
-    @cache
-    def fragment_shape(name: str) -> Shape:
-        definition = fragments.get(name)
-        if definition is None:  # unknown fragments are refused by standard validation
-            return Shape()
-        return walk(definition.selection_set, introspection=False, guard=frozenset({name}))
-
-    def walk(
-        selections: SelectionSetNode | None, *, introspection: bool, guard: frozenset[str]
-    ) -> Shape:
+    def walk(selections: SelectionSetNode | None, *, introspection: bool) -> Shape:
         depth = introspection_depth = aliases = directives = 0
         for selection in selections.selections if selections else ():
             directives += len(selection.directives or ())
             if isinstance(selection, FieldNode):
                 inside = introspection or selection.name.value in ("__schema", "__type")
-                child = walk(selection.selection_set, introspection=inside, guard=guard)
+                child = walk(selection.selection_set, introspection=inside)
                 aliases += child.aliases + (selection.alias is not None)
                 directives += child.directives
                 if inside:
@@ -72,19 +68,19 @@ def measure(
                     )
                 continue
             if isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                # A cycle is refused by standard validation (NoFragmentCycles); skip it here.
-                child = Shape() if name in guard else fragment_shape(name)
+                child = fragment_shapes.get(selection.name.value, Shape())
             else:
                 assert isinstance(selection, InlineFragmentNode)
-                child = walk(selection.selection_set, introspection=introspection, guard=guard)
+                child = walk(selection.selection_set, introspection=introspection)
             depth = max(depth, child.depth)
             introspection_depth = max(introspection_depth, child.introspection_depth)
             aliases += child.aliases
             directives += child.directives
         return Shape(depth, introspection_depth, aliases, directives)
 
-    return walk(selection_set, introspection=False, guard=frozenset())
+    for name in dependency_order(fragments):
+        fragment_shapes[name] = walk(fragments[name].selection_set, introspection=False)
+    return walk(selection_set, introspection=False)
 
 
 def shape_rule(settings: Settings) -> type[ValidationRule]:

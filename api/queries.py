@@ -15,6 +15,7 @@ from api.prefetch import prefetch_referral_parts, referral_fields
 from api.types.connection import After, Before, First, Last
 from api.types.enums import ReferralOrderField
 from api.types.node import Node
+from api.types.rate_limit import RateLimit
 from api.types.referral import Referral
 from api.types.referral_list import (
     ReferralConnection,
@@ -111,3 +112,13 @@ class Query:
         page = await info.context.loaders.referral_page(where=where, order=order, request=request)
         await prefetch_referral_parts(info, page.rows, referral_fields(info))
         return ReferralConnection.from_page(page, order, where)
+
+    @strawberry.field(
+        description="Your organization's rate limit after this operation: its cost in points, "
+        "what is left, and when the window resets. Null where no rate limit applies."
+    )
+    def rate_limit(self, info: Info) -> RateLimit | None:
+        context = info.context
+        if context.rate_limit is None:
+            return None
+        return RateLimit.from_state(context.rate_limit, context.node_count or 0)

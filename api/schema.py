@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from api.budget import CostBudget
+from api.budget import InMemoryRateLimitStore
 from api.cost_extension import QueryCost
+from api.document_cache import CachedDocuments, DocumentCache
 from api.errors import MaskUnexpectedErrors, log_unexpected
 from api.limits import shape_rule
 from api.metrics import OperationMetrics
@@ -93,11 +89,6 @@ def _decimal(value: object) -> Decimal:
         ) from None
 
 
-# Distinct documents kept parsed and validated, per process (bounded: unique texts from the
-# public internet must not grow memory).
-DOCUMENT_CACHE_SIZE = 512
-
-
 class ReferralsSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -109,7 +100,10 @@ class ReferralsSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the limits of `settings` (defaults when exporting the SDL)."""
     settings = settings or Settings()
-    budget = CostBudget(settings.cost_budget, settings.cost_budget_refill_per_second)
+    rate_limits = InMemoryRateLimitStore(
+        settings.rate_limit_points, timedelta(seconds=settings.rate_limit_window_seconds)
+    )
+    documents = DocumentCache()  # one per schema: validation results depend on its rules
     rules: list[type[ASTValidationRule]] = [shape_rule(settings)]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -121,11 +115,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             MaskUnexpectedErrors,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            # Frontends send the same few documents all day: parse and validate each once.
-            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: AddValidationRules(rules),
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-            lambda: QueryCost(settings, budget),
+            # Frontends send the same few documents all day: parse and validate each once.
+            lambda: CachedDocuments(documents, settings.max_document_bytes),
+            lambda: QueryCost(settings, rate_limits),
             SocketOperations,  # after QueryCost: a subscription it refused does not start
             *([OperationMetrics] if settings.metrics else []),
             *tracing_extensions(settings),

@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
+from api.budget import most_points
+
 DEVELOPMENT_JWT_SECRET = (
     "development-only-secret-do-not-use-in-production-0123456789abcdefghijklmnopqrstuv"
 )
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/referrals.db"
+# Points per organization per minute: a list screen spends 1 point a 100-referral page (see
+# the README's Limits and security for how this default was chosen).
+RATE_LIMIT_POINTS = 5_000
 
 
 class SettingsError(ValueError):
@@ -34,10 +39,11 @@ class Settings:
     max_aliases: int = 15
     max_tokens: int = 2000
     max_directives: int = 50
+    max_document_bytes: int = 32 * 1024  # checked before parsing: comments are no tokens
     max_cost: int = 50_000  # nodes, counted before execution as GitHub does
-    # Per-organization leaky bucket of query cost: how much it holds, how fast it drains.
-    cost_budget: int = 250_000
-    cost_budget_refill_per_second: float = 2_500.0
+    # Per-organization rate limit in GitHub's points (api.budget), per fixed window.
+    rate_limit_points: int = RATE_LIMIT_POINTS
+    rate_limit_window_seconds: int = 60
     max_body_bytes: int = 1024 * 1024
     batching: bool = False
     max_batch_operations: int = 10
@@ -92,11 +98,10 @@ class Settings:
             max_aliases=_int(env, "MAX_ALIASES", 15, low=0),
             max_tokens=_int(env, "MAX_TOKENS", 2000, low=10),
             max_directives=_int(env, "MAX_DIRECTIVES", 50, low=0),
+            max_document_bytes=_int(env, "MAX_DOCUMENT_BYTES", 32 * 1024, low=1024),
             max_cost=_int(env, "MAX_QUERY_COST", 50_000, low=1),
-            cost_budget=_int(env, "COST_BUDGET", 250_000, low=1),
-            cost_budget_refill_per_second=float(
-                _int(env, "COST_BUDGET_REFILL_PER_SECOND", 2_500, low=1)
-            ),
+            rate_limit_points=_int(env, "RATE_LIMIT_POINTS", RATE_LIMIT_POINTS, low=1),
+            rate_limit_window_seconds=_int(env, "RATE_LIMIT_WINDOW_SECONDS", 60, low=1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 1024 * 1024, low=1024),
             batching=_bool(env, "BATCHING", False),
             max_batch_operations=_int(env, "MAX_BATCH_OPERATIONS", 10, low=1),
@@ -121,6 +126,18 @@ class Settings:
             tracing=_bool(env, "TRACING", False),
             gc_tuning=_bool(env, "GC_TUNING", True),
         )
+        for old in ("COST_BUDGET", "COST_BUDGET_REFILL_PER_SECOND"):
+            if old in env:
+                raise SettingsError(
+                    f"{old} is gone: the rate limit is RATE_LIMIT_POINTS per "
+                    "RATE_LIMIT_WINDOW_SECONDS (see the README's Limits and security)"
+                )
+        if most_points(settings.max_cost) > settings.rate_limit_points:
+            raise SettingsError(
+                f"RATE_LIMIT_POINTS ({settings.rate_limit_points}) must be at least "
+                f"{most_points(settings.max_cost)}, the points of an operation at "
+                f"MAX_QUERY_COST ({settings.max_cost}); else such an operation could never run"
+            )
         if len(settings.jwt_secret) < 32:
             raise SettingsError("JWT_SECRET must be at least 32 characters (HS256 key strength)")
         if settings.is_production and settings.jwt_secret == DEVELOPMENT_JWT_SECRET:

@@ -25,7 +25,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from api import http, persisted
+from api import document_size, http, persisted
 from api.auth import AuthenticationError, Authenticator, Principal, mint_token
 from api.context import Clock, Context
 from api.graphiql import graphiql_html
@@ -107,6 +107,7 @@ class GraphQLView(GraphQL[Context, None]):
             return await self.render_graphql_ide(request)
         media_type = http.negotiate(request.headers.get("accept"))
         operations = await self._operations(adapter)
+        document_size.check_requests(operations, self.settings.max_document_bytes)
         now = self.clock()  # one instant per request: auth and every expiry check agree
         principal = await self._authenticate(request, now)
 
@@ -132,9 +133,11 @@ class GraphQLView(GraphQL[Context, None]):
             cost=(result.extensions or {}).get("cost", {}).get("requested"),
             outcome="errors" if result.errors else "ok",
         )
-        status, headers = http.status_code(result, media_type), {}
-        if operation_context.retry_after is not None:  # the cost budget refused it
-            status, headers = 429, http.retry_after(operation_context.retry_after)
+        status = http.status_code(result, media_type)
+        rate_limit = operation_context.rate_limit
+        headers = rate_limit.headers() if rate_limit else {}
+        if operation_context.retry_after is not None:  # the rate limit refused it
+            status, headers = 429, headers | http.retry_after(operation_context.retry_after)
         body = http.shaped(await self.process_result(request, result), status, media_type)
         return http.graphql_response(self.encode_json(body), status, media_type, headers)
 
@@ -147,7 +150,7 @@ class GraphQLView(GraphQL[Context, None]):
         media_type: str,
     ) -> Response:
         """A batch answers 200 with one result per operation, each shaped as if alone; the
-        longest Retry-After of its members refused by the cost budget, if any."""
+        longest Retry-After of its members refused by the rate limit, if any."""
         contexts = [context() for _ in operations]
         results = await asyncio.gather(
             *(

@@ -166,9 +166,16 @@ def stop(server: Server, timeout_s: float = 15.0) -> None:
 
 @contextlib.contextmanager
 def running(
-    app: str, database: str, database_url: str, *, workers: int, timeout_s: float
+    app: str,
+    database: str,
+    database_url: str,
+    *,
+    workers: int,
+    timeout_s: float,
+    throttled: bool = False,
 ) -> Iterator[Server]:
-    """A uvicorn server of `app` ("ours" or "floor") until the block ends, stopped by PID."""
+    """A uvicorn server of `app` ("ours" or "floor") until the block ends, stopped by PID;
+    with the default rate limit when `throttled`, else one that never refuses."""
     port = free_port()
     logs = VAR_DIR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -180,7 +187,7 @@ def running(
         "APP_ENV": "development",
         "GRAPHIQL": "false",
         "PYTHONPATH": str(ROOT),
-        **UNTHROTTLED_ENV,
+        **({} if throttled else UNTHROTTLED_ENV),
     }
     command = [
         sys.executable,

@@ -375,7 +375,7 @@ class Answer:
 
 def _normalized(value: Any, ids: dict[str, str]) -> Any:
     """`value` with each ID string of `ids` (and its first 60 characters, as error messages
-    quote it) replaced by its placeholder, and the cost budget left taken out."""
+    quote it) replaced by its placeholder, and the rate limit left taken out."""
     if isinstance(value, str):
         for id_, placeholder in ids.items():
             value = value.replace(id_, placeholder).replace(id_[:60], placeholder)
@@ -386,7 +386,7 @@ def _normalized(value: Any, ids: dict[str, str]) -> Any:
         return {
             _normalized(key, ids): _normalized(item, ids)
             for key, item in value.items()
-            if key != "budgetRemaining"
+            if key != "rateLimit"
         }
     return value
 

@@ -367,9 +367,9 @@ class Fuzz:
 
 @pytest.fixture(name="settings")
 def app_settings(database_url: str) -> Settings:  # overrides conftest's `settings` here
-    # The clock of the tests stands still, so the organization's cost budget never drains:
-    # a budget this large keeps every example reaching the resolvers instead of a 429.
-    return Settings(database_url=database_url, cost_budget=10**12)
+    # The clock of the tests stands still, so the organization's rate limit never resets:
+    # a limit this large keeps every example reaching the resolvers instead of a 429.
+    return Settings(database_url=database_url, rate_limit_points=10**12)
 
 
 @pytest.fixture
