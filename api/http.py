@@ -404,6 +404,26 @@ class BodySizeLimit:
 # --- CORS -----------------------------------------------------------------------------------
 
 
+# What browsers may send besides the safelisted headers: the token and JSON body, the request
+# id the API echoes, and what GraphQL clients add (Apollo Client's client awareness and its
+# CSRF-prevention headers, W3C trace context from OpenTelemetry's browser instrumentation).
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-Request-ID",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollographql-library-name",
+    "apollographql-library-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "traceparent",
+    "tracestate",
+)
+# What browser code may read from a response: without this it sees none of them.
+CORS_RESPONSE_HEADERS = ("WWW-Authenticate", "Retry-After", "X-Request-ID")
+
+
 def cors_middleware(origins: Sequence[str]) -> list[Middleware]:
     """Starlette's CORS for the configured origins; none configured, no CORS headers at all."""
     if not origins:
@@ -413,8 +433,8 @@ def cors_middleware(origins: Sequence[str]) -> list[Middleware]:
             CORSMiddleware,
             allow_origins=list(origins),
             allow_methods=list(ALLOWED_METHODS),
-            allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["WWW-Authenticate", "Retry-After"],
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_RESPONSE_HEADERS),
             max_age=600,
         )
     ]
