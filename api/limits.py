@@ -42,22 +42,26 @@ def measure(
 ) -> Shape:
     """The shape of a selection set, expanding fragment spreads (each fragment measured once)."""
 
+    measuring: set[str] = set()  # fragments being measured: spreading one again is a cycle
+
     @cache
     def fragment_shape(name: str) -> Shape:
         definition = fragments.get(name)
         if definition is None:  # unknown fragments are refused by standard validation
             return Shape()
-        return walk(definition.selection_set, introspection=False, guard=frozenset({name}))
+        measuring.add(name)
+        try:
+            return walk(definition.selection_set, introspection=False)
+        finally:
+            measuring.discard(name)
 
-    def walk(
-        selections: SelectionSetNode | None, *, introspection: bool, guard: frozenset[str]
-    ) -> Shape:
+    def walk(selections: SelectionSetNode | None, *, introspection: bool) -> Shape:
         depth = introspection_depth = aliases = directives = 0
         for selection in selections.selections if selections else ():
             directives += len(selection.directives or ())
             if isinstance(selection, FieldNode):
                 inside = introspection or selection.name.value in ("__schema", "__type")
-                child = walk(selection.selection_set, introspection=inside, guard=guard)
+                child = walk(selection.selection_set, introspection=inside)
                 aliases += child.aliases + (selection.alias is not None)
                 directives += child.directives
                 if inside:
@@ -73,18 +77,19 @@ def measure(
                 continue
             if isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
-                # A cycle is refused by standard validation (NoFragmentCycles); skip it here.
-                child = Shape() if name in guard else fragment_shape(name)
+                # A cycle (A -> B -> A too) is refused by standard validation
+                # (NoFragmentCycles); skip it here.
+                child = Shape() if name in measuring else fragment_shape(name)
             else:
                 assert isinstance(selection, InlineFragmentNode)
-                child = walk(selection.selection_set, introspection=introspection, guard=guard)
+                child = walk(selection.selection_set, introspection=introspection)
             depth = max(depth, child.depth)
             introspection_depth = max(introspection_depth, child.introspection_depth)
             aliases += child.aliases
             directives += child.directives
         return Shape(depth, introspection_depth, aliases, directives)
 
-    return walk(selection_set, introspection=False, guard=frozenset())
+    return walk(selection_set, introspection=False)
 
 
 def shape_rule(settings: Settings) -> type[ValidationRule]:
