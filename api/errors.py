@@ -164,24 +164,28 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+def log_outage(error: BaseException, request_id: str, where: str = "operation") -> None:
+    """One line, no traceback: the fault is the database's, and every request meets it."""
+    errors_log.warning(
+        "database unavailable in %s (request %s): %s: %s",
+        where,
+        request_id,
+        type(error).__name__,
+        str(error).partition("\n")[0],  # SQLAlchemy appends a link to its docs
+    )
+
+
 def log_unexpected(errors: list[GraphQLError], context: Any) -> None:
     """Log the faults that will be masked, with request id; not client errors. A bug gets its
-    traceback; an outage one line per operation (it is the database's fault, and there may be
-    many requests meeting it)."""
+    traceback; an outage one line per operation (`log_outage`)."""
     outage_logged = False
     for error in errors:
         if not is_unexpected(error):
             continue
         where = ".".join(str(p) for p in error.path or ()) or "operation"
         if is_outage(error.original_error):
-            if not outage_logged:
-                errors_log.warning(
-                    "database unavailable in %s (request %s): %s: %s",
-                    where,
-                    request_id_of(context),
-                    type(error.original_error).__name__,
-                    error.message,
-                )
+            if not outage_logged and error.original_error is not None:
+                log_outage(error.original_error, request_id_of(context), where)
             outage_logged = True
             continue
         errors_log.error(
