@@ -1,21 +1,36 @@
-"""Errors a client caused, and the rule for which errors are shown as they are."""
+"""Errors a client caused, the code every error carries, and which errors are shown as they are."""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
+from enum import StrEnum
 from typing import Any
 
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from graphql import GraphQLError, GraphQLSyntaxError
+from sqlalchemy import exc as sa_exc
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 errors_log = logging.getLogger("referrals.errors")
+
+
+class ErrorCode(StrEnum):
+    """The `extensions.code` of errors not raised with one, as Apollo Server's clients know them."""
+
+    PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    OPERATION_TOO_LARGE = "OPERATION_TOO_LARGE"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 class BadUserInput(GraphQLError):
     """An argument the client sent is malformed or out of range; the message names it."""
 
     def __init__(self, message: str, *, argument: str | None = None) -> None:
-        extensions: dict[str, object] = {"code": "BAD_USER_INPUT"}
+        extensions: dict[str, object] = {"code": ErrorCode.BAD_USER_INPUT.value}
         if argument is not None:
             extensions["argument"] = argument
         super().__init__(message, extensions=extensions)
@@ -31,35 +46,152 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+# --- The database is down -------------------------------------------------------------------
+
+# SQLSTATE classes of "the server cannot serve now": 08 connection exceptions, and 57P01-03
+# (administrator or crash shutdown, "the database system is starting up").
+_OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+_SQLITE_OUTAGES = ("SQLITE_CANTOPEN", "SQLITE_IOERR")
+
+
+def is_outage(error: BaseException | None) -> bool:
+    """Whether an exception means the database cannot be reached now, so a retry may succeed:
+    refused or dropped connections, a server starting or shutting down, an exhausted pool, a
+    SQLite file that cannot be opened or read. Not a bug in our code."""
+    return any(_is_outage(link) for link in _chain(error))
+
+
+def _chain(error: BaseException | None) -> Iterator[BaseException]:
+    """The exception, the driver error SQLAlchemy wraps, and what it was raised from."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen and len(seen) < 16:
+        seen.add(id(error))
+        yield error
+        if isinstance(error, sa_exc.DBAPIError) and isinstance(error.orig, BaseException):
+            yield from _chain(error.orig)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+
+
+def _is_outage(error: BaseException) -> bool:
+    if isinstance(error, OSError):  # refused, reset, unreachable, DNS, connect timeout
+        return True
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, sa_exc.TimeoutError):  # no connection free in the pool in time
+        return True
+    if isinstance(error, sqlite3.OperationalError):
+        return str(getattr(error, "sqlite_errorname", "")).startswith(_SQLITE_OUTAGES)
+    sqlstate = getattr(error, "sqlstate", None)  # asyncpg's and psycopg's server errors
+    if isinstance(sqlstate, str):
+        return sqlstate.startswith(_OUTAGE_SQLSTATES)
+    # asyncpg's own refusal to use a connection the server dropped.
+    return type(error).__module__.startswith("asyncpg") and "connection is closed" in str(error)
+
+
+# --- Every error gets a code ----------------------------------------------------------------
+
+
+def code_of(error: GraphQLError) -> str | None:
+    code = (error.extensions or {}).get("code")
+    return code if isinstance(code, str) else None
+
+
+def _set_code(error: GraphQLError, code: ErrorCode) -> None:
+    if code_of(error) is None:
+        error.extensions = {**(error.extensions or {}), "code": code.value}
+
+
+class ValidationErrorCodes(SchemaExtension):
+    """Codes validation errors as such: only here is it known that they come from validation
+    (graphql-core's variable errors look alike: no path, no original error)."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            _set_code(error, ErrorCode.VALIDATION_FAILED)
+
+
+def assign_codes(errors: list[GraphQLError]) -> None:
+    """Give every error that has no `extensions.code` one, before any is masked or sent.
+
+    Called from the schema's `process_errors`, which every error of every operation (HTTP or
+    WebSocket, parse, validation, variables, execution) passes through.
+    """
+    for error in errors:
+        if isinstance(error, GraphQLSyntaxError):
+            # graphql-core's token limit is a parse failure; it is a limit like the shape's.
+            too_large = "Document contains more than" in error.message
+            _set_code(error, ErrorCode.OPERATION_TOO_LARGE if too_large else ErrorCode.PARSE_FAILED)
+        elif is_unexpected(error):
+            outage = is_outage(error.original_error)
+            _set_code(
+                error, ErrorCode.SERVICE_UNAVAILABLE if outage else ErrorCode.INTERNAL_SERVER_ERROR
+            )
+        else:
+            # Validation errors are coded already; what is left is what graphql-core refuses
+            # while coercing the request's values: variables, or an argument given null.
+            _set_code(error, ErrorCode.BAD_USER_INPUT)
+
+
+# --- Masking --------------------------------------------------------------------------------
+
+
 def request_id_of(context: Any) -> str:
     return str(getattr(context, "request_id", "-"))
 
 
 class MaskUnexpectedErrors(MaskErrors):
     """Unexpected faults reach the client as a generic message with the request's id only;
-    the log line with the traceback carries the same id (see `log_unexpected`)."""
+    the log line carries the same id (see `log_unexpected`). A database outage says so, with
+    a code clients retry on (the view answers it 503 with Retry-After)."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = request_id_of(self.execution_context.context)
+        if is_outage(error.original_error):
+            message = "The database is unavailable; retry shortly."
+            code = ErrorCode.SERVICE_UNAVAILABLE
+        else:
+            message = f"Internal error. Quote request id {request_id} when reporting it."
+            code = ErrorCode.INTERNAL_SERVER_ERROR
         return GraphQLError(
-            f"Internal error. Quote request id {request_id} when reporting it.",
+            message,
             nodes=error.nodes,
             path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+            extensions={"code": code.value, "requestId": request_id},
         )
 
 
+def log_outage(error: BaseException, request_id: str, where: str = "operation") -> None:
+    """One line, no traceback: the fault is the database's, and every request meets it."""
+    errors_log.warning(
+        "database unavailable in %s (request %s): %s: %s",
+        where,
+        request_id,
+        type(error).__name__,
+        str(error).partition("\n")[0],  # SQLAlchemy appends a link to its docs
+    )
+
+
 def log_unexpected(errors: list[GraphQLError], context: Any) -> None:
-    """Log the faults that will be masked, with traceback and request id; not client errors."""
+    """Log the faults that will be masked, with request id; not client errors. A bug gets its
+    traceback; an outage one line per operation (`log_outage`)."""
+    outage_logged = False
     for error in errors:
-        if is_unexpected(error):
-            errors_log.error(
-                "unexpected error in %s (request %s): %s",
-                ".".join(str(p) for p in error.path or ()) or "operation",
-                request_id_of(context),
-                error.message,
-                exc_info=error.original_error,
-            )
+        if not is_unexpected(error):
+            continue
+        where = ".".join(str(p) for p in error.path or ()) or "operation"
+        if is_outage(error.original_error):
+            if not outage_logged and error.original_error is not None:
+                log_outage(error.original_error, request_id_of(context), where)
+            outage_logged = True
+            continue
+        errors_log.error(
+            "unexpected error in %s (request %s): %s",
+            where,
+            request_id_of(context),
+            error.message,
+            exc_info=error.original_error,
+        )

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from api.errors import is_outage
 from db.migrate import current_revision, head_revision
 
 log = logging.getLogger("referrals.health")
@@ -25,8 +26,11 @@ async def readyz(request: Request) -> JSONResponse:
         async with database.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         revision = await current_revision(database.engine)
-    except Exception:  # any failure means not ready; the reason goes to the log only
-        log.exception("readiness check failed")
+    except Exception as error:  # any failure means not ready; the reason goes to the log only
+        if is_outage(error):  # probed every few seconds while it lasts: one line each
+            log.warning("readiness check failed: %s: %s", type(error).__name__, error)
+        else:
+            log.exception("readiness check failed")
         return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, 503)
     expected = head_revision()
     if revision != expected:

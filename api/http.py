@@ -23,12 +23,18 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from api.errors import ErrorCode
+
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED_METHODS = ("GET", "POST")
 
 # Errors that end an operation with a status of their own under graphql-response+json.
 STATUS_BY_ERROR_CODE: Mapping[str, int] = {"DEADLINE_EXCEEDED": HTTPStatus.GATEWAY_TIMEOUT}
+# The database is down: 503 under either media type, so that load balancers, proxies and
+# clients' retry logic see a retryable failure rather than a success holding an error.
+UNAVAILABLE = ErrorCode.SERVICE_UNAVAILABLE
+UNAVAILABLE_RETRY_SECONDS = 5  # about how long a PostgreSQL restart or failover takes
 
 
 class HTTPError(Exception):
@@ -313,9 +319,17 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
+def is_unavailable(result: ExecutionResult) -> bool:
+    """Whether the operation met a database outage (api.errors codes it SERVICE_UNAVAILABLE)."""
+    return any((error.extensions or {}).get("code") == UNAVAILABLE for error in result.errors or ())
+
+
 def status_code(result: ExecutionResult, media_type: str) -> int:
-    """The spec's status: legacy JSON is always 200; graphql-response+json answers 400 for a
-    request error, the status of a STATUS_BY_ERROR_CODE error, else 200."""
+    """The spec's status: 503 for a database outage; otherwise legacy JSON is always 200, and
+    graphql-response+json answers 400 for a request error, the status of a
+    STATUS_BY_ERROR_CODE error, else 200."""
+    if is_unavailable(result):
+        return HTTPStatus.SERVICE_UNAVAILABLE
     if media_type != GRAPHQL_RESPONSE_JSON:
         return 200
     for error in result.errors or ():
@@ -337,6 +351,16 @@ def shaped(body: GraphQLHTTPResponse, status: int, media_type: str) -> object:
 def retry_after(seconds: float) -> dict[str, str]:
     """The Retry-After header: whole seconds, rounded up."""
     return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
+def service_unavailable() -> HTTPError:
+    """The refusal of a request that met a database outage outside execution."""
+    return HTTPError(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "The database is unavailable; retry shortly.",
+        code=UNAVAILABLE,
+        headers=retry_after(UNAVAILABLE_RETRY_SECONDS),
+    )
 
 
 # --- Body size ------------------------------------------------------------------------------
@@ -404,6 +428,36 @@ class BodySizeLimit:
 # --- CORS -----------------------------------------------------------------------------------
 
 
+# What browsers may send besides the safelisted headers: the token and JSON body, the request
+# id the API echoes, and what GraphQL clients add (Apollo Client's client awareness and its
+# CSRF-prevention headers, W3C trace context from OpenTelemetry's browser instrumentation).
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-Request-ID",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollographql-library-name",
+    "apollographql-library-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "traceparent",
+    "tracestate",
+)
+# What browser code may read from a response: without this it sees none of them.
+# The rate limit's headers too, so that a browser frontend can pace itself (api.budget).
+CORS_RESPONSE_HEADERS = (
+    "WWW-Authenticate",
+    "Retry-After",
+    "X-Request-ID",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Used",
+    "X-RateLimit-Reset",
+    "X-RateLimit-Resource",
+)
+
+
 def cors_middleware(origins: Sequence[str]) -> list[Middleware]:
     """Starlette's CORS for the configured origins; none configured, no CORS headers at all."""
     if not origins:
@@ -413,8 +467,8 @@ def cors_middleware(origins: Sequence[str]) -> list[Middleware]:
             CORSMiddleware,
             allow_origins=list(origins),
             allow_methods=list(ALLOWED_METHODS),
-            allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["WWW-Authenticate", "Retry-After"],
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_RESPONSE_HEADERS),
             max_age=600,
         )
     ]

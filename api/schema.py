@@ -15,7 +15,12 @@ from strawberry.types import ExecutionContext
 from api.budget import InMemoryRateLimitStore
 from api.cost_extension import QueryCost
 from api.document_cache import CachedDocuments, DocumentCache
-from api.errors import MaskUnexpectedErrors, log_unexpected
+from api.errors import (
+    MaskUnexpectedErrors,
+    ValidationErrorCodes,
+    assign_codes,
+    log_unexpected,
+)
 from api.limits import shape_rule
 from api.metrics import OperationMetrics
 from api.mutations import Mutation
@@ -93,6 +98,9 @@ class ReferralsSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        # Every error of every operation passes here before it is masked or sent (HTTP and
+        # WebSocket alike): each gets its `extensions.code`.
+        assign_codes(errors)
         # Strawberry logs every error with a traceback; only our own faults deserve that.
         log_unexpected(errors, execution_context.context if execution_context else None)
 
@@ -114,6 +122,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[Referral, CustomerProfile, Participant, User, Activity],
         extensions=[
             MaskUnexpectedErrors,
+            ValidationErrorCodes,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: AddValidationRules(rules),
             # Frontends send the same few documents all day: parse and validate each once.

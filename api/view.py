@@ -28,6 +28,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from api import document_size, http, persisted
 from api.auth import AuthenticationError, Authenticator, Principal, mint_token
 from api.context import Clock, Context
+from api.errors import is_outage, log_outage
 from api.graphiql import graphiql_html
 from api.observability import request_id_from
 from api.schema import build_schema
@@ -77,6 +78,11 @@ class GraphQLView(GraphQL[Context, None]):
             return error.response(media_type)
         except HTTPException as error:  # Strawberry's own refusals, e.g. an unknown operation
             return http.HTTPError(error.status_code, error.reason).response(media_type)
+        except Exception as error:  # the database, met outside execution (persisted queries)
+            if not is_outage(error):
+                raise
+            log_outage(error, getattr(request.state, "request_id", "-"))
+            return http.service_unavailable().response(media_type)
 
     async def get_context(  # type: ignore[override]  # WebSocket only: HTTP builds its own
         self, request: WebSocket, response: WebSocket
@@ -138,6 +144,8 @@ class GraphQLView(GraphQL[Context, None]):
         headers = rate_limit.headers() if rate_limit else {}
         if operation_context.retry_after is not None:  # the rate limit refused it
             status, headers = 429, headers | http.retry_after(operation_context.retry_after)
+        elif http.is_unavailable(result):  # the database is down: 503
+            headers |= http.retry_after(http.UNAVAILABLE_RETRY_SECONDS)
         body = http.shaped(await self.process_result(request, result), status, media_type)
         return http.graphql_response(self.encode_json(body), status, media_type, headers)
 
@@ -150,7 +158,8 @@ class GraphQLView(GraphQL[Context, None]):
         media_type: str,
     ) -> Response:
         """A batch answers 200 with one result per operation, each shaped as if alone; the
-        longest Retry-After of its members refused by the rate limit, if any."""
+        longest Retry-After of its members refused by the rate limit or the database's
+        outage, if any."""
         contexts = [context() for _ in operations]
         results = await asyncio.gather(
             *(
@@ -167,6 +176,8 @@ class GraphQLView(GraphQL[Context, None]):
             for result in results
         ]
         waits = [member.retry_after for member in contexts if member.retry_after is not None]
+        if any(http.is_unavailable(result) for result in results):
+            waits.append(http.UNAVAILABLE_RETRY_SECONDS)
         headers = http.retry_after(max(waits)) if waits else {}
         return http.graphql_response(self.encode_json(bodies), 200, media_type, headers)
 

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
+import json
 import logging
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
 
+from api.app import create_app
 from api.ids import to_global_id
+from api.settings import Settings
 from tests.conftest import START
 from tests.factories import make_actor, make_referral
-from tests.helpers import Actor, Api
+from tests.helpers import Actor, Api, MovableClock
+from tests.test_subscriptions import GraphQLSocket, serving
 
 LEAKS = ("Traceback", "sqlalchemy", "SELECT", 'File "', ".py", "asyncpg", "sqlite3")
 
@@ -214,3 +222,136 @@ async def test_client_errors_are_not_logged_as_faults(
     with caplog.at_level(logging.DEBUG):
         await api.errors("{ referrals(first: 0) { totalCount } }", actor=owner)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# --- Every error carries extensions.code ----------------------------------------------------
+
+PARSE = "GRAPHQL_PARSE_FAILED"
+INVALID = "GRAPHQL_VALIDATION_FAILED"
+BAD_INPUT = "BAD_USER_INPUT"
+TOO_LARGE = "OPERATION_TOO_LARGE"
+PAGE = "query ($n: Int!) { referrals(first: $n) { totalCount } }"
+STATUSES = "query ($s: [ReferralStatus!]) { referrals(filter: {status: $s}) { totalCount } }"
+DEEP = "{ referrals { nodes" + " { participants { referralView" * 5 + " { id"
+# What clients send wrong, and the code Apollo Server's clients branch on for each class.
+BAD_REQUESTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
+    ("syntax error", "{ referrals(", None, PARSE),
+    ("unterminated string", '{ referral(id: "x) { id } }', None, PARSE),
+    ("not GraphQL at all", "hello world", None, PARSE),
+    ("unknown field", "{ referrals { nope } }", None, INVALID),
+    ("unknown argument", "{ referrals(bogus: 1) { totalCount } }", None, INVALID),
+    ("unknown type", "query ($x: Nope) { __typename }", {}, INVALID),
+    ("unused variable", "query ($x: Int) { __typename }", {}, INVALID),
+    ("undefined variable", "{ referrals(first: $n) { totalCount } }", None, INVALID),
+    ("literal of the wrong type", '{ referrals(first: "ten") { totalCount } }', None, INVALID),
+    (
+        "invalid enum literal",
+        "{ referrals(filter: {status: [OPEN]}) { totalCount } }",
+        None,
+        INVALID,
+    ),
+    (
+        "fragment cycle",
+        "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+        None,
+        INVALID,
+    ),
+    ("unknown fragment", "{ ...Nope }", None, INVALID),
+    ("selection on a scalar", "{ __typename { name } }", None, INVALID),
+    ("wrong variable type", PAGE, {"n": "ten"}, BAD_INPUT),
+    ("missing variable", PAGE, {}, BAD_INPUT),
+    ("null variable", PAGE, {"n": None}, BAD_INPUT),
+    ("invalid enum variable", STATUSES, {"s": ["OPEN"]}, BAD_INPUT),
+    (
+        "malformed DateTime variable",
+        "query ($d: DateTime) { referrals(filter: {createdAfter: $d}) { totalCount } }",
+        {"d": "yesterday"},
+        BAD_INPUT,
+    ),
+    ("argument out of range", "{ referrals(first: 0) { totalCount } }", None, BAD_INPUT),
+    ("too many tokens", "{ " + "a: __typename " * 1000 + "}", None, TOO_LARGE),
+    ("too deep", DEEP + " }" * DEEP.count("{"), None, TOO_LARGE),
+]
+ACCEPTS = ("application/json", "application/graphql-response+json")
+
+
+def _codes(body: dict[str, Any], case: str) -> set[str]:
+    """The codes of a body's errors; fails the test on an error without one."""
+    assert body.get("errors"), f"{case}: no errors in {body}"
+    codes = set()
+    for error in body["errors"]:
+        code = (error.get("extensions") or {}).get("code")
+        assert isinstance(code, str), f"{case}: an error without a code: {error}"
+        codes.add(code)
+    _assert_clean(body["errors"])
+    return codes
+
+
+async def test_every_error_carries_its_code_over_post_and_get(api: Api) -> None:
+    owner = (await _owner_with_referral(api))[0]
+    for accept in ACCEPTS:
+        headers = {"Authorization": f"Bearer {api.token(owner)}", "Accept": accept}
+        for case, query, variables, code in BAD_REQUESTS:
+            posted = await api.client.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
+            assert posted.status_code < 500, (case, posted.text)
+            assert _codes(posted.json(), f"POST {accept} {case}") == {code}, posted.text[:300]
+            params = {"query": query}
+            if variables is not None:
+                params["variables"] = json.dumps(variables)
+            got = await api.client.get("/graphql", params=params, headers=headers)
+            assert got.status_code < 500, (case, got.text)
+            assert _codes(got.json(), f"GET {accept} {case}") == {code}
+
+
+async def test_every_error_of_a_batch_carries_its_code(
+    settings: Settings, clock: MovableClock
+) -> None:
+    batching = dataclasses.replace(settings, batching=True)
+    app = create_app(batching, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        api = Api(client, batching, clock, app.state.database)
+        owner = (await _owner_with_referral(api))[0]
+        members = BAD_REQUESTS[:10]
+        response = await api.client.post(
+            "/graphql",
+            json=[{"query": query, "variables": variables} for _, query, variables, _ in members],
+            headers={"Authorization": f"Bearer {api.token(owner)}"},
+        )
+    assert response.status_code == 200, response.text
+    for (case, _, _, code), body in zip(members, response.json(), strict=True):
+        assert _codes(body, f"batch member {case}") == {code}
+
+
+async def test_every_error_over_the_websocket_carries_its_code(api: Api, app: Starlette) -> None:
+    owner = (await _owner_with_referral(api))[0]
+    # (A document that does not parse closes the socket with 4400, as graphql-transport-ws says.)
+    subscriptions = [
+        ("unknown field", "subscription { referralEvents { nope } }", None, INVALID),
+        (
+            "wrong variable type",
+            "subscription ($id: ID!) { referralEvents(referralId: $id) { activity { id } } }",
+            {"id": 7},
+            BAD_INPUT,
+        ),
+        (
+            "malformed ID",
+            'subscription { referralEvents(referralId: "x") { activity { id } } }',
+            None,
+            BAD_INPUT,
+        ),
+    ]
+    async with serving(app) as base, GraphQLSocket.open(base) as socket_:
+        await socket_.init(api.token(owner))
+        for index, (case, query, variables, code) in enumerate(subscriptions):
+            await socket_.subscribe(query, variables, id=str(index))
+            message = await socket_.receive()
+            assert message["type"] in ("error", "next"), (case, message)
+            payload = message["payload"]
+            body = {"errors": payload} if message["type"] == "error" else payload
+            assert _codes(body, f"WebSocket {case}") == {code}

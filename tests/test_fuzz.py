@@ -11,8 +11,8 @@ A last property sends valid inputs with up to two values gone wild, so that writ
 
 Whatever is sent, the answer must hold these properties (`assert_sound`): no status >= 500, a
 JSON object body, no error masked as "Internal error ..." (an exception our code did not
-expect: the GraphQL face of a 500), every error with a `message`, and no traceback, file path,
-SQL or database driver name anywhere in the response.
+expect: the GraphQL face of a 500), every error with a `message` and an `extensions.code`, and
+no traceback, file path, SQL or database driver name anywhere in the response.
 
 Four bugs were found this way (A-D); each has a regression test at the end of this file.
 
@@ -139,6 +139,7 @@ def assert_sound(response: httpx.Response, sent: str = "") -> dict[str, Any]:
             assert isinstance(message, str), f"{request}: an error without message: {body}"
             assert message.strip(), f"{request}: an error with an empty message: {body}"
             code = (error.get("extensions") or {}).get("code")
+            assert isinstance(code, str), f"{request}: an error without extensions.code: {body}"
             unexpected = message.startswith(MASKED_MESSAGE) or code == MASKED_CODE
             assert not unexpected, f"{request}: an unexpected exception: {body}"
     return body
@@ -164,6 +165,8 @@ def _response(status: int, body: object, content: bytes | None = None) -> httpx.
         _response(200, {"data": None, "errors": [{"message": " "}]}),
         _response(200, {"data": None, "errors": [{"message": "Internal error. Quote 1."}]}),
         _response(200, {"errors": [{"message": "x", "extensions": {"code": MASKED_CODE}}]}),
+        _response(200, {"errors": [{"message": "Cannot query field 'x'."}]}),
+        _response(400, {"errors": [{"message": "x", "extensions": {"code": None}}]}),
         _response(200, {"errors": [{"message": 'Traceback (most recent call last):\n  File "'}]}),
         _response(200, {"errors": [{"message": "boom", "extensions": {"at": "api/view.py"}}]}),
         _response(400, {"errors": [{"message": "(sqlalchemy.exc.DBAPIError) ..."}]}),
@@ -182,7 +185,8 @@ def test_the_oracle_refuses_what_a_server_must_not_answer(response: httpx.Respon
 
 
 def test_the_oracle_lets_an_echo_of_the_request_pass() -> None:
-    echo = _response(200, {"errors": [{"message": "`id` is not a valid ID: 'SELECT /tmp/'."}]})
+    message = "`id` is not a valid ID: 'SELECT /tmp/'."
+    echo = _response(200, {"errors": [{"message": message, "extensions": {"code": "X"}}]})
     assert_sound(echo, sent='{ node(id: "SELECT /tmp/") { id } }')
     with pytest.raises(AssertionError):
         assert_sound(echo, sent='{ node(id: "SELECT") { id } }')
@@ -825,9 +829,9 @@ async def test_instants_beyond_utc_are_refused_as_bad_input(
     )
     body = assert_sound(response, query + json.dumps(variables))
     error = body["errors"][0]
-    # A cursor is refused by the resolver (BAD_USER_INPUT), a filter value while its variable
-    # is coerced (graphql-core's message, no code): both before any SQL, both by name.
-    assert error.get("extensions", {}).get("code") in (None, "BAD_USER_INPUT"), body
+    # A cursor is refused by the resolver, a filter value while its variable is coerced
+    # (graphql-core's message): both BAD_USER_INPUT, before any SQL, both by name.
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", body
     assert "between years 1 and 9999" in error["message"] or "cursor" in error["message"], body
 
 
