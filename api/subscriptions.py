@@ -43,7 +43,12 @@ from db.access import Viewer
 from db.engine import Database
 from db.events import ReferralChange
 
-TOO_SLOW = (4429, "subscriber too slow")
+# 1013 "Try Again Later" (RFC 6455's registry: the server's condition is temporary). Not
+# 4429: graphql-transport-ws reserves it for "Too many initialisation requests", which the
+# graphql-ws client lists as fatal (dist/client.js, `shouldRetryConnectOrThrow`): it would
+# never reconnect. That client retries 1013 (`isFatalInternalCloseCode` exempts it from the
+# fatal 1000-1999 range), with its `retryAttempts` and back-off, as it retries network drops.
+TOO_SLOW = (1013, "subscriber too slow")
 NOBODY = uuid.UUID(int=0)  # the viewer of a connection not yet authenticated: sees nothing
 
 log = logging.getLogger("referrals.subscriptions")
@@ -156,7 +161,8 @@ class Subscription:
         "(or to one of them), as it commits: one event per activity written. Visibility and "
         "contact masking are those of queries, checked when each event is delivered. A "
         "connection that falls behind by more than its queue (SUBSCRIPTION_QUEUE_SIZE) is "
-        "closed with code 4429, 'subscriber too slow'."
+        "closed with code 1013 (Try Again Later), 'subscriber too slow': reconnect and "
+        "re-read."
     )
     async def referral_events(
         self,
