@@ -1,7 +1,8 @@
 """The GraphiQL page, opened on a query of the nested referral graph, with its assets served
 by the API itself.
 
-React, GraphiQL and its explorer plugin come from the npm registry as pinned packages
+React, GraphiQL, its explorer plugin and graphql-ws (subscriptions over a WebSocket) come
+from the npm registry as pinned packages
 (`package.json`, `package-lock.json`; `make install` and `make run` run `npm ci`) and are
 served from `node_modules/` at `/graphiql/assets/<package>@<version>/<file>`: only the files
 of the allow-list below, each with a year-long immutable cache (a published npm version never
@@ -78,6 +79,7 @@ SCRIPTS = (
     Asset("react-dom", "umd/react-dom.production.min.js"),
     Asset("graphiql", "graphiql.min.js"),
     Asset("@graphiql/plugin-explorer", "dist/index.umd.js"),
+    Asset("graphql-ws", "umd/graphql-ws.min.js"),  # the `graphqlWs` global
 )
 # Fetched only by a browser's developer tools.
 SOURCE_MAPS = (Asset("graphiql", "graphiql.min.js.map"),)
@@ -215,8 +217,28 @@ _PAGE = (
         history.replaceState(null, "", "?" + search);
       }
 
-      // Operations go to this page's own URL (no subscriptions: the API serves HTTP only).
-      const fetcher = GraphiQL.createFetcher({ url: window.location.href.split("?")[0] });
+      // Queries and mutations go over HTTP to this page's own URL, subscriptions over a
+      // WebSocket to the same URL (graphql-transport-ws). The API authenticates a WebSocket by
+      // its connection_init payload, not by headers: each Authorization of the Headers tab
+      // gets its own graphql-ws client, which sends it there (clients connect lazily, when a
+      // subscription starts, and close when none is left).
+      const url = window.location.href.split(/[?#]/)[0];
+      const fetchers = new Map();
+      function fetcherFor(authorization) {
+        if (!fetchers.has(authorization)) {
+          const wsClient = graphqlWs.createClient({
+            url: url.replace(/^http/, "ws"),
+            connectionParams: authorization ? { Authorization: authorization } : {},
+          });
+          fetchers.set(authorization, GraphiQL.createFetcher({ url, wsClient }));
+        }
+        return fetchers.get(authorization);
+      }
+      function fetcher(params, options) {
+        const headers = (options && options.headers) || {};
+        const name = Object.keys(headers).find((key) => key.toLowerCase() === "authorization");
+        return fetcherFor(name ? String(headers[name]) : "")(params, options);
+      }
       const explorerPlugin = GraphiQLPluginExplorer.explorerPlugin();
       const defaultHeaders =
         settings.headers ? JSON.stringify(settings.headers, null, 2) : undefined;

@@ -84,7 +84,7 @@ SUBSCRIPTIONS = Gauge(
 EVENTS = Counter("referrals_subscription_events", "Referral events delivered to subscribers.")
 DROPPED = Counter(
     "referrals_subscribers_dropped",
-    "Subscribers closed because their queue overflowed (4429 subscriber too slow).",
+    "Subscribers closed because their queue overflowed (1013 subscriber too slow).",
 )
 POOL_IN_USE = Gauge(
     "referrals_db_pool_connections_in_use",

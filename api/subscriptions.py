@@ -1,6 +1,8 @@
 """The Subscription root: live referral events over WebSocket (graphql-transport-ws).
 
-A connection authenticates once, in its `connection_init` payload. Every event is then read
+A connection authenticates once, in its `connection_init` payload. Each of its subscriptions
+runs with a context of its own (`SubscriptionContext`), whose viewer and loaders are renewed at
+each delivery: no subscription reads another's cache. Every event is read
 at delivery time as the subscriber's organization sees it then, through the same `db.reads`
 rules as queries: an organization removed from a referral stops receiving its events, and
 contact details stay masked unless it is an ACCEPTED participant. The subscribers of one
@@ -43,7 +45,12 @@ from db.access import Viewer
 from db.engine import Database
 from db.events import ReferralChange
 
-TOO_SLOW = (4429, "subscriber too slow")
+# 1013 "Try Again Later" (RFC 6455's registry: the server's condition is temporary). Not
+# 4429: graphql-transport-ws reserves it for "Too many initialisation requests", which the
+# graphql-ws client lists as fatal (dist/client.js, `shouldRetryConnectOrThrow`): it would
+# never reconnect. That client retries 1013 (`isFatalInternalCloseCode` exempts it from the
+# fatal 1000-1999 range), with its `retryAttempts` and back-off, as it retries network drops.
+TOO_SLOW = (1013, "subscriber too slow")
 NOBODY = uuid.UUID(int=0)  # the viewer of a connection not yet authenticated: sees nothing
 
 log = logging.getLogger("referrals.subscriptions")
@@ -51,8 +58,8 @@ log = logging.getLogger("referrals.subscriptions")
 
 @dataclass(slots=True, kw_only=True)
 class SocketContext(Context):
-    """The context of one WebSocket connection, shared by its operations. `refresh` gives it a
-    new instant and fresh loaders before each event, so no event reads another's cache."""
+    """The context of one WebSocket connection: its token. Strawberry passes it to every
+    operation of the connection; `SocketOperations` swaps in one `for_operation` each."""
 
     clock: Clock
     hub: EventHub
@@ -95,19 +102,34 @@ class SocketContext(Context):
         params = self.connection_params or {}
         value = params.get("Authorization", params.get("authorization"))
         self.authorization = value if isinstance(value, str) else None
+        now = self.clock()
         try:
-            await self.refresh()
+            self.principal = await self.authenticator.authenticate(self.authorization, now)
         except AuthenticationError as error:
             log.info("WebSocket connection refused (%s): %s", self.request_id, error)
             return False
-        return True
-
-    async def refresh(self) -> None:
-        """A new instant and fresh loaders; AuthenticationError once the token has expired."""
-        now = self.clock()
-        self.principal = await self.authenticator.authenticate(self.authorization, now)
         self.viewer = Viewer(self.principal.organization_id, self.principal.user_id, now)
         self.loaders = Loaders(self.database, self.viewer)
+        return True
+
+    async def viewer_now(self) -> Viewer:
+        """The token's viewer at this instant; AuthenticationError once it has expired."""
+        now = self.clock()
+        principal = await self.authenticator.authenticate(self.authorization, now)
+        return Viewer(principal.organization_id, principal.user_id, now)
+
+    def for_operation(self) -> SubscriptionContext:
+        """A context of one operation's own, for the authenticated token."""
+        assert self.principal is not None, "operations start after connection_init"
+        viewer = Viewer(self.principal.organization_id, self.principal.user_id, self.clock())
+        return SubscriptionContext(
+            settings=self.settings,
+            database=self.database,
+            viewer=viewer,
+            loaders=Loaders(self.database, viewer),
+            request_id=self.request_id,
+            socket=self,
+        )
 
     def close(self, code: int, reason: str, consumer: asyncio.Task[object] | None = None) -> None:
         """Close the connection without waiting for it (a peer that does not read must not
@@ -120,6 +142,21 @@ class SocketContext(Context):
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):  # already closed or gone: nothing left to do
             await self.websocket.close(code, reason)
+
+
+@dataclass(slots=True, kw_only=True)
+class SubscriptionContext(Context):
+    """One subscription's context: nothing else on the connection reads its viewer or
+    loaders. `refresh` renews them for each delivery; a subscription delivers one change at a
+    time (graphql-core resolves an event before it asks for the next), so renewing them never
+    pulls them from under a resolver still at work."""
+
+    socket: SocketContext
+
+    async def refresh(self) -> None:
+        """A new instant and fresh loaders; AuthenticationError once the token has expired."""
+        self.viewer = await self.socket.viewer_now()
+        self.loaders = Loaders(self.database, self.viewer)
 
 
 @strawberry.type(
@@ -139,9 +176,9 @@ class ReferralEvent:
 _OVER_SOCKET = "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql."
 
 
-def _socket(info: Info) -> SocketContext:
+def _socket(info: Info) -> SubscriptionContext:
     context = info.context
-    if not isinstance(context, SocketContext) or context.principal is None:
+    if not isinstance(context, SubscriptionContext):
         raise _error(_OVER_SOCKET, "BAD_REQUEST")
     return context
 
@@ -156,7 +193,8 @@ class Subscription:
         "(or to one of them), as it commits: one event per activity written. Visibility and "
         "contact masking are those of queries, checked when each event is delivered. A "
         "connection that falls behind by more than its queue (SUBSCRIPTION_QUEUE_SIZE) is "
-        "closed with code 4429, 'subscriber too slow'."
+        "closed with code 1013 (Try Again Later), 'subscriber too slow': reconnect and "
+        "re-read."
     )
     async def referral_events(
         self,
@@ -181,10 +219,10 @@ class Subscription:
 
 
 async def _events(
-    context: SocketContext, referral_pk: uuid.UUID | None
+    context: SubscriptionContext, referral_pk: uuid.UUID | None
 ) -> AsyncGenerator[ReferralEvent, None]:
     consumer = asyncio.current_task()
-    subscriber = context.hub.subscribe(
+    subscriber = context.socket.hub.subscribe(
         referral_pk, on_overflow=lambda: _too_slow(context, consumer)
     )
     metrics.SUBSCRIPTIONS.inc()
@@ -194,7 +232,7 @@ async def _events(
             try:
                 await context.refresh()
             except AuthenticationError as error:
-                context.close(4403, str(error))
+                context.socket.close(4403, str(error))
                 raise asyncio.CancelledError from None
             for event in await _visible_events(context, change):
                 yield event
@@ -204,13 +242,15 @@ async def _events(
         metrics.SUBSCRIPTIONS.dec()
 
 
-def _too_slow(context: SocketContext, consumer: asyncio.Task[object] | None) -> None:
+def _too_slow(context: SubscriptionContext, consumer: asyncio.Task[object] | None) -> None:
     metrics.DROPPED.inc()
     log.warning("closing a WebSocket connection: %s (%s)", TOO_SLOW[1], context.request_id)
-    context.close(*TOO_SLOW, consumer)
+    context.socket.close(*TOO_SLOW, consumer)
 
 
-async def _visible_events(context: SocketContext, change: ReferralChange) -> list[ReferralEvent]:
+async def _visible_events(
+    context: SubscriptionContext, change: ReferralChange
+) -> list[ReferralEvent]:
     """The change's events as the subscriber may see them now; none if the referral is not
     (or no longer) visible to its organization."""
     row, activities = await _shared_read(context, change)
@@ -232,7 +272,7 @@ ChangeRows = tuple[Row[Any] | None, Sequence[Row[Any] | None]]
 _reading: dict[tuple[Database, uuid.UUID, ReferralChange], asyncio.Task[ChangeRows]] = {}
 
 
-async def _shared_read(context: SocketContext, change: ReferralChange) -> ChangeRows:
+async def _shared_read(context: SubscriptionContext, change: ReferralChange) -> ChangeRows:
     key = (context.database, context.viewer.organization_id, change)
     task = _reading.get(key)
     if task is None:
@@ -261,9 +301,19 @@ class SocketOperations(SchemaExtension):
     and mutations go over HTTP, with its deadline and limits); a subscription the cost limit
     or budget refused does not start."""
 
+    def on_operation(self) -> Iterator[None]:
+        # Strawberry hands every operation of a connection the one context `get_context` made
+        # for it. Each gets its own before anything reads it (QueryCost's budget, resolvers):
+        # concurrent subscriptions on one socket share no viewer and no loaders.
+        execution = self.execution_context
+        context = execution.context
+        if isinstance(context, SocketContext) and context.principal is not None:
+            execution.context = context.for_operation()
+        yield
+
     def on_execute(self) -> Iterator[None]:
         execution = self.execution_context
-        over_socket = isinstance(execution.context, SocketContext)
+        over_socket = isinstance(execution.context, SubscriptionContext | SocketContext)
         refusal = _transport_refusal(execution, over_socket)
         if refusal is not None and not over_socket:
             execution.result = ExecutionResult(data=None, errors=[refusal])

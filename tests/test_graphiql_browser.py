@@ -2,9 +2,11 @@
 
 The browser test starts the real server (uvicorn on 127.0.0.1, a free port, a SQLite file with
 demo data), opens /graphql in Debian's headless Chromium through Playwright, runs the default
-query and reads the referral graph in the result pane. It saves var/graphiql-failure.png when it
-fails (var/graphiql.png when it passes). Under CI=true a missing Chromium or missing npm assets
-fail it; elsewhere they skip it with the reason.
+query and reads the referral graph in the result pane, then runs a subscription (over the
+API's WebSocket, with the Headers tab's token) and sees a note added over HTTP arrive in it.
+It saves var/graphiql-failure.png when it fails (var/graphiql.png when it passes). Under
+CI=true a missing Chromium or missing npm assets fail it; elsewhere they skip it with the
+reason.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright, expect
@@ -51,6 +55,16 @@ CHROMIUM_FLAGS = [
 IN_CI = os.environ.get("CI", "").lower() == "true"
 WAIT_SECONDS = 30.0
 WAIT_MS = WAIT_SECONDS * 1000
+SUBSCRIPTION = """subscription NotesInGraphiQL($id: ID) {
+  referralEvents(referralId: $id) { activity { type note } referral { id } }
+}"""
+NOTE = """mutation ($input: AddReferralNoteInput!) {
+  addReferralNote(input: $input) { userErrors { code message } }
+}"""
+# GraphiQL's editors are CodeMirror 5 instances.
+EDITOR = "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
+VARIABLES = "document.querySelector('.graphiql-editor-tool .CodeMirror').CodeMirror"
+RESULT = "document.querySelector('.graphiql-response .CodeMirror').CodeMirror"
 
 
 def _require(condition: bool, reason: str) -> None:
@@ -246,11 +260,34 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-async def test_graphiql_runs_the_default_query_in_chromium(
+async def _until_subscribed(server: str) -> None:
+    """Until the server counts one active subscription (its /metrics), bounded."""
+    async with httpx.AsyncClient(base_url=server, timeout=5) as client:
+        for _ in range(int(WAIT_SECONDS / 0.1)):
+            metrics = (await client.get("/metrics")).text
+            if "\nreferrals_subscriptions_active 1.0" in metrics:
+                return
+            await asyncio.sleep(0.1)
+    pytest.fail("GraphiQL's subscription never became active on the server")
+
+
+async def _add_note(server: str, authorization: str, referral_id: str, note: str) -> None:
+    async with httpx.AsyncClient(base_url=server, timeout=WAIT_SECONDS) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": NOTE, "variables": {"input": {"referralId": referral_id, "note": note}}},
+            headers={"Authorization": authorization},
+        )
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["addReferralNote"]["userErrors"] == [], response.text
+
+
+async def test_graphiql_runs_the_default_query_and_a_subscription_in_chromium(
     chromium: Path, server: str, tmp_path: Path
 ) -> None:
     failure = VAR / "graphiql-failure.png"
     requests: list[str] = []
+    sockets: list[str] = []
     problems: list[str] = []
 
     async with async_playwright() as playwright:
@@ -266,6 +303,7 @@ async def test_graphiql_runs_the_default_query_in_chromium(
             page = browser.pages[0] if browser.pages else await browser.new_page()
             page.set_default_timeout(WAIT_MS)
             page.on("request", lambda request: requests.append(request.url))
+            page.on("websocket", lambda socket_: sockets.append(socket_.url))
             page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
 
             def on_console(message: Any) -> None:
@@ -286,9 +324,7 @@ async def test_graphiql_runs_the_default_query_in_chromium(
                 await expect(response).to_contain_text('"totalCount"', timeout=WAIT_MS)
                 await expect(response).to_contain_text('"referrals"', timeout=WAIT_MS)
                 # The whole result, not only the lines the editor has drawn.
-                text = await page.evaluate(
-                    "document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()"
-                )
+                text = await page.evaluate(f"{RESULT}.getValue()")
                 result = json.loads(text)
                 assert "errors" not in result, result
                 referrals = result["data"]["referrals"]
@@ -300,6 +336,37 @@ async def test_graphiql_runs_the_default_query_in_chromium(
                 await expect(response).to_contain_text(
                     first["customerProfile"]["name"], timeout=WAIT_MS
                 )
+
+                # A subscription, on a referral the demo organization has ACCEPTED.
+                settings = await page.evaluate(
+                    "JSON.parse(document.getElementById('graphiql-settings').textContent)"
+                )
+                authorization = settings["headers"]["Authorization"]
+                organization = jwt.decode(
+                    authorization.removeprefix("Bearer "), options={"verify_signature": False}
+                )["org"]
+                referral_id = next(
+                    node["id"]
+                    for node in referrals["nodes"]
+                    if {"organizationId": organization, "status": "ACCEPTED"}.items()
+                    <= node["participants"][0].items()
+                )
+                await page.evaluate(f"(text) => {EDITOR}.setValue(text)", SUBSCRIPTION)
+                await page.evaluate(
+                    f"(text) => {VARIABLES}.setValue(text)", json.dumps({"id": referral_id})
+                )
+                await execute.click()
+                await _until_subscribed(server)
+                note = f"Seen in GraphiQL {uuid.uuid4()}"
+                await _add_note(server, authorization, referral_id, note)
+                await expect(response).to_contain_text(note, timeout=WAIT_MS)
+                event = json.loads(await page.evaluate(f"{RESULT}.getValue()"))
+                assert event["data"]["referralEvents"] == {
+                    "activity": {"type": "NOTE_ADDED", "note": note},
+                    "referral": {"id": referral_id},
+                }
+                host = server.removeprefix("http://")
+                assert sockets == [f"ws://{host}/graphql"], sockets
 
                 outside = [url for url in requests if not url.startswith((server, "data:"))]
                 assert not outside, f"requests to other hosts: {outside}"

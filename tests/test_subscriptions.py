@@ -427,7 +427,7 @@ async def test_a_slow_subscriber_is_closed_and_holds_up_nobody(
     database_url: str, clock: MovableClock
 ) -> None:
     """A client that stops reading fills its TCP buffers, then its queue: it is closed with
-    4429 while mutations and a reading subscriber carry on at their pace."""
+    1013 (Try Again Later) while mutations and a reading subscriber carry on at their pace."""
     settings = Settings(database_url=database_url, subscription_queue_size=2)
     app = create_app(settings, clock=clock)
     async with LifespanManager(app):
@@ -464,7 +464,7 @@ async def test_a_slow_subscriber_is_closed_and_holds_up_nobody(
                     sent += 1
                     await fast.event()  # the reading subscriber keeps up, event by event
                 assert len(hub(app)) == 1  # only the fast one is left
-                assert await slow.closed() == (4429, "subscriber too slow")
+                assert await slow.closed() == (1013, "subscriber too slow")
                 await add_note(database, owner, referral_id, sent)
                 await fast.event()
 
