@@ -8,9 +8,9 @@ from datetime import datetime
 
 import strawberry
 
-from api.auth import Principal
-from api.budget import RateLimitState
-from api.loaders import Loaders
+from api.auth.tokens import Principal
+from api.graph.loaders import Loaders
+from api.guards.budget import RateLimitState
 from api.settings import Settings
 from db.access import Viewer
 from db.engine import Database

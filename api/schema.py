@@ -12,25 +12,25 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from api.budget import InMemoryRateLimitStore
-from api.cost_extension import QueryCost
-from api.document_cache import CachedDocuments, DocumentCache
 from api.errors import (
     MaskUnexpectedErrors,
     ValidationErrorCodes,
     assign_codes,
     log_unexpected,
 )
-from api.limits import shape_rule
-from api.metrics import OperationMetrics
-from api.mutations import Mutation
-from api.queries import Query
+from api.graph.mutations import Mutation
+from api.graph.queries import Query
+from api.graph.subscriptions import SocketOperations, Subscription
+from api.graph.types.activity import Activity
+from api.graph.types.participant import Participant, User
+from api.graph.types.referral import CustomerProfile, Referral
+from api.guards.budget import InMemoryRateLimitStore
+from api.guards.document_cache import CachedDocuments, DocumentCache
+from api.guards.extension import QueryCost
+from api.guards.shape import shape_rule
+from api.observability.metrics import OperationMetrics
+from api.observability.tracing import tracing_extensions
 from api.settings import Settings
-from api.subscriptions import SocketOperations, Subscription
-from api.tracing import tracing_extensions
-from api.types.activity import Activity
-from api.types.participant import Participant, User
-from api.types.referral import CustomerProfile, Referral
 
 DateTime = strawberry.scalar(
     name="DateTime",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
-from api.budget import most_points
+from api.guards.budget import most_points
 
 DEVELOPMENT_JWT_SECRET = (
     "development-only-secret-do-not-use-in-production-0123456789abcdefghijklmnopqrstuv"
@@ -41,7 +41,7 @@ class Settings:
     max_directives: int = 50
     max_document_bytes: int = 32 * 1024  # checked before parsing: comments are no tokens
     max_cost: int = 50_000  # nodes, counted before execution as GitHub does
-    # Per-organization rate limit in GitHub's points (api.budget), per fixed window.
+    # Per-organization rate limit in GitHub's points (api.guards.budget), per fixed window.
     rate_limit_points: int = RATE_LIMIT_POINTS
     rate_limit_window_seconds: int = 60
     max_body_bytes: int = 1024 * 1024

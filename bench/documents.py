@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from api.auth import mint_token
+from api.auth.tokens import mint_token
 from api.settings import Settings
 from bench.config import ROOT
 from bench.seed import sqlite_url

@@ -31,7 +31,7 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.auth import mint_token
+from api.auth.tokens import mint_token
 from api.settings import Settings
 from db import engine as engine_module
 from db import migrate

@@ -35,7 +35,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-from api.auth import mint_token
+from api.auth.tokens import mint_token
 from api.settings import DEVELOPMENT_JWT_SECRET, Settings
 from db import migrate
 from db.engine import create_engine

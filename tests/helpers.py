@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from api.auth import mint_token
+from api.auth.tokens import mint_token
 from api.settings import Settings
 from db.engine import Database
 

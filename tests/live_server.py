@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from api.auth import mint_token
+from api.auth.tokens import mint_token
 from api.settings import DEVELOPMENT_JWT_SECRET, Settings
 from db import demo, migrate
 from db.engine import create_engine

@@ -8,7 +8,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from api.auth import mint_token
+from api.auth.tokens import mint_token
 from tests.helpers import Api
 
 QUERY = {"query": "{ referrals { totalCount } }"}

@@ -29,8 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from api.app import create_app
-from api.auth import mint_token
-from api.jwks import (
+from api.auth.jwks import (
     URL_POLICY,
     FileSource,
     JwksStore,
@@ -39,6 +38,7 @@ from api.jwks import (
     UnknownKey,
     UrlSource,
 )
+from api.auth.tokens import mint_token
 from api.settings import Settings, SettingsError
 from tests.helpers import MovableClock
 

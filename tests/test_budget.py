@@ -14,7 +14,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from api.app import create_app
-from api.budget import InMemoryRateLimitStore, points
+from api.guards.budget import InMemoryRateLimitStore, points
 from api.settings import Settings, SettingsError
 from tests.conftest import START
 from tests.factories import make_actor, make_referral

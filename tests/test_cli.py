@@ -8,7 +8,7 @@ from pathlib import Path
 import jwt
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.commands import app
 from api.schema import schema_sdl
 
 SECRET = "cli-test-secret-" + "x" * 32

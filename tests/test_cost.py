@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 from hypothesis_graphql import strategies as gql_st
 
-from api.cost import Requested, requested
+from api.guards.cost import Requested, requested
 from api.schema import schema_sdl
 from tests.conftest import IN_CI
 

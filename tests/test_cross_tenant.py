@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 from starlette.applications import Starlette
 
-from api.ids import to_global_id
+from api.graph.ids import to_global_id
 from db.models import ParticipantStatus
 from db.tables import activity, participant, referral
 from tests.conftest import START

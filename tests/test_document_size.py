@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from api.document_cache import DocumentCache
+from api.guards.document_cache import DocumentCache
 from db.tables import persisted_operation
 from tests.factories import make_actor
 from tests.helpers import Actor, Api

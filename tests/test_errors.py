@@ -15,7 +15,7 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.ids import to_global_id
+from api.graph.ids import to_global_id
 from api.settings import Settings
 from tests.conftest import START
 from tests.factories import make_actor, make_referral

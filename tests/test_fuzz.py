@@ -54,12 +54,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 
-from api.auth import mint_token
-from api.ids import NODE_TYPES, to_global_id
+from api.auth.tokens import mint_token
+from api.graph.ids import NODE_TYPES, to_global_id
+from api.graph.types.activity import ACTIVITY_ORDERING
+from api.graph.types.referral_list import referral_ordering
 from api.schema import build_schema, schema_sdl
 from api.settings import Settings
-from api.types.activity import ACTIVITY_ORDERING
-from api.types.referral_list import referral_ordering
 from db.demo import DEMO_ORGANIZATIONS, DemoSize, load_demo
 from db.reads import ReferralOrder
 from db.tables import activity, app_user, customer_profile, participant, referral

@@ -32,9 +32,9 @@ import pytest
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright, expect
 
-from api import graphiql
 from api.app import create_app
 from api.settings import Settings
+from api.transport import graphiql
 from db import demo, migrate
 from db.engine import create_engine
 

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.types import Message, Receive, Scope, Send
 
 from api.app import create_app
-from api.http import BodySizeLimit
 from api.settings import Settings
+from api.transport.http import BodySizeLimit
 from db import reads
 from db.tables import referral
 from tests.factories import make_actor

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from api.errors import BadUserInput
-from api.ids import GlobalId, decode_global_id, expect_global_id, to_global_id
+from api.graph.ids import GlobalId, decode_global_id, expect_global_id, to_global_id
 from db.ids import uuid7
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from graphql import Lexer, Source, TokenKind, get_introspection_query
 
-from api.limits import INTROSPECTION_MAX_DEPTH
+from api.guards.shape import INTROSPECTION_MAX_DEPTH
 from tests.conftest import START
 from tests.factories import make_actor, make_referral
 from tests.helpers import Actor, Api

@@ -16,8 +16,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client.parser import text_string_to_metric_families
 
-from api import metrics
 from api.app import create_app
+from api.observability import metrics
 from api.settings import Settings
 from tests.conftest import START
 from tests.factories import make_actor, make_referral

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from api.ids import decode_global_id, to_global_id
+from api.graph.ids import decode_global_id, to_global_id
 from db.tables import activity, referral
 from tests.conftest import START
 from tests.factories import make_actor, make_participant, make_referral

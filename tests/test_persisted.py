@@ -20,9 +20,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.cli import app as cli
-from api.persisted import DocumentCache
+from api.cli.commands import app as cli
 from api.settings import Settings, SettingsError
+from api.transport.persisted import DocumentCache
 from db.persisted import LAST_USED_PRECISION
 from db.tables import persisted_operation, registered_operation
 from tests.factories import make_actor

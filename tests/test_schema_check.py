@@ -6,9 +6,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.commands import app
+from api.cli.schema_check import compare
 from api.schema import schema_sdl
-from api.schema_check import compare
 
 OLD = """
 type Query {

@@ -23,7 +23,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from api.app import create_app
-from api.auth import mint_token
+from api.auth.tokens import mint_token
 from api.settings import Settings
 from tests.conftest import IN_CI, START
 from tests.factories import make_actor, make_referral

@@ -1,7 +1,7 @@
 """Subscriptions sharing one WebSocket each resolve with a context (and loaders) of their own.
 
 Races between two deliveries are made deterministic by holding each delivery's read of its
-change (`api.subscriptions._read`) until the test lets it go, in the order the test chooses.
+change (`api.graph.subscriptions._read`) until the test lets it go, in the order the test chooses.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from api import subscriptions
+from api.graph import subscriptions
 from db.access import Viewer
 from db.engine import Database
 from db.events import ReferralChange

@@ -27,9 +27,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
 from api.app import create_app
-from api.auth import mint_token
-from api.events import EventHub
-from api.ids import to_global_id
+from api.auth.tokens import mint_token
+from api.graph.events import EventHub
+from api.graph.ids import to_global_id
 from api.settings import Settings
 from db import writes
 from db.access import Viewer

@@ -24,8 +24,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.auth import mint_token
-from api.ids import to_global_id
+from api.auth.tokens import mint_token
+from api.graph.ids import to_global_id
 from api.settings import DEVELOPMENT_JWT_SECRET, Settings
 from db import migrate
 from db.engine import create_engine

@@ -1,0 +1,1 @@
+"""The `referrals` command."""

@@ -1,0 +1,1 @@
+"""The referral graph: loaders, prefetch, Relay IDs, the roots, types and subscriptions."""

@@ -1,0 +1,124 @@
+"""The Query root: Relay node lookups and the referral graph's entry points."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from api.context import Info
+from api.errors import BadUserInput
+from api.graph.ids import expect_node_id
+from api.graph.nodes import resolve_nodes
+from api.graph.pagination import page_request
+from api.graph.prefetch import prefetch_referral_parts, referral_fields
+from api.graph.types.connection import After, Before, First, Last
+from api.graph.types.enums import ReferralOrderField
+from api.graph.types.node import Node
+from api.graph.types.rate_limit import RateLimit
+from api.graph.types.referral import Referral
+from api.graph.types.referral_list import (
+    ReferralConnection,
+    ReferralFilterInput,
+    ReferralOrderInput,
+    referral_ordering,
+)
+from db.reads import ReferralFilter
+
+MAX_NODES = 100
+
+
+@strawberry.type(description="Read the referral graph. Everything is scoped to your organization.")
+class Query:
+    @strawberry.field(
+        description="Any object by its global ID; null if it does not exist or is not yours to see."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+    ) -> Node | None:
+        (found,) = await resolve_nodes(info, [(id, "id")])
+        return found
+
+    @strawberry.field(
+        description=f"Objects by global ID, in the order asked; null for each one that does not "
+        f"exist or is not yours to see. At most {MAX_NODES} IDs."
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description=f"Up to {MAX_NODES} global IDs.")
+        ],
+    ) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise BadUserInput(
+                f"`ids` takes at most {MAX_NODES} IDs, not {len(ids)}.", argument="ids"
+            )
+        return await resolve_nodes(
+            info, [(global_id, f"ids[{i}]") for i, global_id in enumerate(ids)]
+        )
+
+    @strawberry.field(
+        description="One referral by ID; null if it does not exist or your organization "
+        "does not take part in it. Takes a participant's view ID too (from "
+        "`Participant.referralView`), like `node(id:)`."
+    )
+    async def referral(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The referral's global ID.")],
+    ) -> Referral | None:
+        key = expect_node_id(id, "Referral")
+        if key.viewpoint is not None:
+            (view,) = await resolve_nodes(info, [(id, "id")])
+            return view if isinstance(view, Referral) else None
+        row = await info.context.loaders.referral_by_id.load(key.pk)
+        return None if row is None else Referral.from_row(row)
+
+    @strawberry.field(
+        description="The referrals your organization takes part in, filtered and ordered, "
+        "one page at a time (Relay cursor connection, at most 100 per page)."
+    )
+    async def referrals(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            ReferralFilterInput | None,
+            strawberry.argument(description="Only referrals meeting these conditions."),
+        ] = None,
+        order_by: Annotated[
+            ReferralOrderInput | None,
+            strawberry.argument(description="Order; newest created first by default."),
+        ] = None,
+    ) -> ReferralConnection:
+        settings = info.context.settings
+        order = (order_by or ReferralOrderInput(field=ReferralOrderField.CREATED_DATE)).to_order()
+        where = ReferralFilter() if filter is None else filter.to_filter()
+        request = page_request(
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            ordering=referral_ordering(order),
+            default_size=settings.default_page_size,
+            max_size=settings.max_page_size,
+        )
+        page = await info.context.loaders.referral_page(where=where, order=order, request=request)
+        await prefetch_referral_parts(info, page.rows, referral_fields(info))
+        return ReferralConnection.from_page(page, order, where)
+
+    @strawberry.field(
+        description="Your organization's rate limit after this operation: its cost in points, "
+        "what is left, and when the window resets. Null where no rate limit applies."
+    )
+    def rate_limit(self, info: Info) -> RateLimit | None:
+        context = info.context
+        if context.rate_limit is None:
+            return None
+        return RateLimit.from_state(context.rate_limit, context.node_count or 0)

@@ -1,0 +1,1 @@
+"""Strawberry types mirroring the referral graph."""

@@ -1,0 +1,154 @@
+"""Participants (an organization's part in a referral) and the users who work it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import strawberry
+from sqlalchemy import Row
+
+from api.context import Info
+from api.graph.ids import to_global_id
+from api.graph.loaders import Resolved, resolve
+from api.graph.types.activity import ActivityConnection, activity_connection, participant_of
+from api.graph.types.connection import After, Before, First, Last
+from api.graph.types.enums import ParticipantStatus
+from api.graph.types.node import Node
+from db.models import ParticipantStatus as Status
+
+if TYPE_CHECKING:
+    from api.graph.types.referral import Referral
+
+
+@strawberry.type(description="A person of a partner organization who works referrals.")
+class User(Node):
+    organization_id: strawberry.ID = strawberry.field(
+        description="ID of the user's organization (the `org` claim of its tokens)."
+    )
+    display_name: str = strawberry.field(description="Name to show, e.g. 'Ana Ruiz'.")
+    email: str = strawberry.field(description="Work email address.")
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> User:
+        return cls(
+            id=strawberry.ID(to_global_id("User", row.id)),
+            organization_id=strawberry.ID(str(row.organization_id)),
+            display_name=row.display_name,
+            email=row.email,
+        )
+
+
+@strawberry.type(
+    description="An organization's part in a referral: its owner, or an invitation and its answer."
+)
+class Participant(Node):
+    organization_id: strawberry.ID = strawberry.field(
+        description="ID of the participating organization."
+    )
+    status: ParticipantStatus = strawberry.field(
+        description="Where the participation stands. An unanswered invitation past its "
+        "expiresDate reads EXPIRED."
+    )
+    invited_by_participant_id: strawberry.ID | None = strawberry.field(
+        description="ID of the participant who sent the invitation; null for the owner."
+    )
+    invited_date: datetime | None = strawberry.field(
+        description="When the organization was invited (the owner: when it created the referral)."
+    )
+    responded_date: datetime | None = strawberry.field(
+        description="When the invitation was accepted or rejected; null while unanswered."
+    )
+    expires_date: datetime | None = strawberry.field(
+        description="When an unanswered invitation expires; null for the owner."
+    )
+    pk: strawberry.Private[uuid.UUID]
+    referral_pk: strawberry.Private[uuid.UUID]
+    invited_by_pk: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Participant:
+        inviter = row.invited_by_participant_id
+        return cls(
+            id=strawberry.ID(to_global_id("Participant", row.id)),
+            organization_id=strawberry.ID(str(row.organization_id)),
+            status=row.status,
+            invited_by_participant_id=(
+                None if inviter is None else strawberry.ID(to_global_id("Participant", inviter))
+            ),
+            invited_date=row.invited_date,
+            responded_date=row.responded_date,
+            expires_date=row.expires_date,
+            pk=row.id,
+            referral_pk=row.referral_id,
+            invited_by_pk=inviter,
+        )
+
+    @strawberry.field(
+        description="The organization's users who work this referral.", graphql_type=list[User]
+    )
+    def users(self, info: Info) -> Resolved[list[User]]:
+        return resolve(
+            info.context.loaders.users_by_participant,
+            self.pk,
+            lambda rows: [User.from_row(row) for row in rows],
+        )
+
+    @strawberry.field(
+        description="The participant who sent the invitation; null for the owner.",
+        graphql_type=Optional["Participant"],
+    )
+    def invited_by(self, info: Info) -> Resolved[Participant | None]:
+        return participant_of(info, self.referral_pk, self.invited_by_pk)
+
+    @strawberry.field(
+        description="Activities this participant performed or that concern it, oldest first."
+    )
+    async def referral_activities(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ActivityConnection:
+        loaders = info.context.loaders
+        return await activity_connection(
+            info,
+            loaders.activity_page_by_participant,
+            loaders.activity_count_by_participant,
+            self.pk,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+
+    @strawberry.field(
+        description="The referral as this participant may see it: customer contact details "
+        "appear only when both it and you are ACCEPTED participants. For an ACCEPTED "
+        "participant that is the referral as you see it, with the same IDs; otherwise the "
+        "referral and its customer profile carry IDs of their own (`node(id:)` answers them "
+        "again), so a normalized cache keeps them apart from yours. These view IDs are "
+        "read-only: mutations refuse them."
+    )
+    async def referral_view(
+        self, info: Info
+    ) -> Annotated[Referral, strawberry.lazy("api.graph.types.referral")] | None:
+        from api.graph.types.referral import Referral
+
+        row = await info.context.loaders.referral_by_id.load(self.referral_pk)
+        if row is None:
+            return None
+        return Referral.from_row(row, viewpoint=self.viewpoint)
+
+    @property
+    def viewpoint(self) -> uuid.UUID | None:
+        """Whose view `referralView` is, when it differs from the viewer's own.
+
+        An ACCEPTED participant sees what the viewer sees (the contact when the viewer has
+        accepted too), and ACCEPTED is final, so its view is the viewer's referral for good.
+        Any other sees no contact, whoever looks: its view is an object of its own.
+        """
+        return None if self.status is Status.ACCEPTED else self.pk

@@ -1,0 +1,232 @@
+"""The referral and the parts it owns: customer profile, requirements, additional information."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from sqlalchemy import Row
+
+from api.context import Info
+from api.graph.ids import to_global_id
+from api.graph.loaders import Resolved, resolve
+from api.graph.types.activity import ActivityConnection, activity_connection
+from api.graph.types.connection import After, Before, First, Last
+from api.graph.types.enums import ReferralSource, ReferralStatus
+from api.graph.types.node import Node
+from api.graph.types.participant import Participant
+
+
+@strawberry.type(description="A postal address.")
+class Address:
+    address_line1: str = strawberry.field(description="First line: street and number.")
+    address_line2: str | None = strawberry.field(description="Second line; optional.")
+    city: str = strawberry.field(description="City.")
+    state: str = strawberry.field(description="State, province or region.")
+    postal_code: str = strawberry.field(description="ZIP or postal code.")
+    country: str = strawberry.field(description="Country: ISO 3166-1 alpha-2 code, e.g. 'US'.")
+
+
+@strawberry.type(description="The person to contact at the customer.")
+class Contact:
+    first_name: str = strawberry.field(description="Given name.")
+    last_name: str = strawberry.field(description="Family name.")
+    email: str | None = strawberry.field(
+        description="Email address. Null unless your organization is an ACCEPTED participant."
+    )
+    phone_number: str | None = strawberry.field(
+        description="Phone number in E.164 form, e.g. '+14255550100'. Null unless your "
+        "organization is an ACCEPTED participant."
+    )
+
+
+@strawberry.type(description="The customer a referral is about.")
+class CustomerProfile(Node):
+    name: str = strawberry.field(description="The customer's name.")
+    address: Address = strawberry.field(description="The customer's address.")
+    contact: Contact = strawberry.field(description="Who to talk to at the customer.")
+
+    @classmethod
+    def from_row(cls, row: Row[Any], *, viewpoint: uuid.UUID | None = None) -> CustomerProfile:
+        """The profile as the viewer sees it, or as the not-ACCEPTED participant `viewpoint`
+        sees it: without email and phone, under an ID of its own."""
+        contact_hidden = viewpoint is not None
+        return cls(
+            id=strawberry.ID(to_global_id("CustomerProfile", row.id, viewpoint=viewpoint)),
+            name=row.name,
+            address=Address(
+                address_line1=row.address_line1,
+                address_line2=row.address_line2,
+                city=row.city,
+                state=row.state,
+                postal_code=row.postal_code,
+                country=row.country,
+            ),
+            contact=Contact(
+                first_name=row.contact_first_name,
+                last_name=row.contact_last_name,
+                email=None if contact_hidden else row.contact_email,
+                phone_number=None if contact_hidden else row.contact_phone_number,
+            ),
+        )
+
+
+@strawberry.type(description="What the customer is after.")
+class CustomerRequirements:
+    industries: list[str] = strawberry.field(description="Industries the customer is in.")
+    products: list[str] = strawberry.field(description="Products the customer is interested in.")
+    services: list[str] = strawberry.field(description="Services the customer is interested in.")
+    solutions: str | None = strawberry.field(description="Solutions the customer considers.")
+    customer_need: str | None = strawberry.field(description="The need, in the customer's words.")
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> CustomerRequirements:
+        return cls(
+            industries=row.industries,
+            products=row.products,
+            services=row.services,
+            solutions=row.solutions,
+            customer_need=row.customer_need,
+        )
+
+
+@strawberry.type(description="Deal details partners add to a referral.")
+class AdditionalInformation:
+    notes: str | None = strawberry.field(description="Free-text notes.")
+    deal_value: Decimal | None = strawberry.field(
+        description="Estimated deal value in `currency`, non-negative, at most 2 decimals."
+    )
+    currency: str | None = strawberry.field(description="ISO 4217 code of dealValue, e.g. 'USD'.")
+    closing_date: date | None = strawberry.field(description="Expected closing date (ISO 8601).")
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> AdditionalInformation:
+        return cls(
+            notes=row.notes,
+            deal_value=row.deal_value,
+            currency=row.currency,
+            closing_date=row.closing_date,
+        )
+
+
+@strawberry.type(description="A sales lead that one partner organization shares with others.")
+class Referral(Node):
+    name: str = strawberry.field(description="Short name of the deal.")
+    created_date: datetime = strawberry.field(description="When it was created (UTC, ISO 8601).")
+    updated_date: datetime = strawberry.field(description="When it last changed (UTC, ISO 8601).")
+    status: ReferralStatus = strawberry.field(description="Where the referral stands.")
+    status_reason: str | None = strawberry.field(
+        description="Why it was closed; always set for LOST."
+    )
+    referral_source: ReferralSource = strawberry.field(description="Where the lead came from.")
+    version: int = strawberry.field(
+        description="Rises by one with every change; send it as `expectedVersion` to update "
+        "only what you have seen."
+    )
+    pk: strawberry.Private[uuid.UUID]
+    owner_organization_pk: strawberry.Private[uuid.UUID]
+    # The not-ACCEPTED participant whose view this is (`Participant.referralView`), if any.
+    viewpoint: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: Row[Any], *, viewpoint: uuid.UUID | None = None) -> Referral:
+        """The referral as the viewer sees it, or as the not-ACCEPTED participant `viewpoint`
+        sees it (contact details hidden), under an ID of its own."""
+        return cls(
+            id=strawberry.ID(to_global_id("Referral", row.id, viewpoint=viewpoint)),
+            name=row.name,
+            created_date=row.created_date,
+            updated_date=row.updated_date,
+            status=row.status,
+            status_reason=row.status_reason,
+            referral_source=row.referral_source,
+            version=row.version,
+            pk=row.id,
+            owner_organization_pk=row.owner_organization_id,
+            viewpoint=viewpoint,
+        )
+
+    @strawberry.field(
+        description="The customer: name, address and contact.", graphql_type=CustomerProfile
+    )
+    def customer_profile(self, info: Info) -> Resolved[CustomerProfile]:
+        viewpoint = self.viewpoint
+        return resolve(
+            info.context.loaders.customer_profile_by_referral,
+            self.pk,
+            lambda row: CustomerProfile.from_row(_present(row, self.pk), viewpoint=viewpoint),
+        )
+
+    @strawberry.field(description="What the customer needs.", graphql_type=CustomerRequirements)
+    def customer_requirements(self, info: Info) -> Resolved[CustomerRequirements]:
+        return resolve(
+            info.context.loaders.requirements_by_referral,
+            self.pk,
+            lambda row: CustomerRequirements.from_row(_present(row, self.pk)),
+        )
+
+    @strawberry.field(
+        description="Deal value, currency, closing date and notes.",
+        graphql_type=AdditionalInformation,
+    )
+    def additional_information(self, info: Info) -> Resolved[AdditionalInformation]:
+        return resolve(
+            info.context.loaders.additional_information_by_referral,
+            self.pk,
+            lambda row: AdditionalInformation.from_row(_present(row, self.pk)),
+        )
+
+    @strawberry.field(
+        description="Every organization taking part, the owner first.",
+        graphql_type=list[Participant],
+    )
+    def participants(self, info: Info) -> Resolved[list[Participant]]:
+        return resolve(
+            info.context.loaders.participants_by_referral,
+            self.pk,
+            lambda rows: [Participant.from_row(row) for row in rows],
+        )
+
+    @strawberry.field(
+        description="The participant of the organization that created the referral.",
+        graphql_type=Participant,
+    )
+    def owner(self, info: Info) -> Resolved[Participant]:
+        return resolve(info.context.loaders.participants_by_referral, self.pk, self._owner)
+
+    def _owner(self, rows: list[Row[Any]]) -> Participant:
+        for row in rows:
+            if row.organization_id == self.owner_organization_pk:
+                return Participant.from_row(row)
+        raise LookupError(f"referral {self.pk} has no owner participant")
+
+    @strawberry.field(description="The referral's history, oldest first.")
+    async def activities(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> ActivityConnection:
+        loaders = info.context.loaders
+        return await activity_connection(
+            info,
+            loaders.activity_page_by_referral,
+            loaders.activity_count_by_referral,
+            self.pk,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+
+
+def _present(row: Row[Any] | None, referral_pk: uuid.UUID) -> Row[Any]:
+    """A part every referral has; its absence is a broken invariant, reported as a fault."""
+    if row is None:
+        raise LookupError(f"referral {referral_pk} lacks a part every referral has")
+    return row

@@ -1,0 +1,151 @@
+"""The `referrals` list: filter and order inputs, and the connection that pages it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Literal
+
+import strawberry
+
+from api.context import Info
+from api.errors import BadUserInput
+from api.graph.types.connection import PageInfo, cursors, page_info
+from api.graph.types.enums import OrderDirection, ReferralOrderField, ReferralSource, ReferralStatus
+from api.graph.types.referral import Referral
+from db.paging import Page, Position
+from db.reads import ReferralFilter, ReferralOrder
+
+SEARCH_MAX_LENGTH = 200
+COUNTRY = re.compile(r"[A-Za-z]{2}")
+
+
+@strawberry.input(description="Conditions a referral must meet; all given ones must hold.")
+class ReferralFilterInput:
+    status: list[ReferralStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses."
+    )
+    referral_source: list[ReferralSource] | None = strawberry.field(
+        default=None, description="Any of these sources."
+    )
+    country: str | None = strawberry.field(
+        default=None, description="Customer country, ISO 3166-1 alpha-2 (e.g. 'DE'; any case)."
+    )
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Created at or after this instant (with offset, e.g. ...Z)."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Created before this instant (with offset)."
+    )
+    updated_after: datetime | None = strawberry.field(
+        default=None, description="Last changed at or after this instant (with offset)."
+    )
+    updated_before: datetime | None = strawberry.field(
+        default=None, description="Last changed before this instant (with offset)."
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Case-insensitive text in the customer's name or the contact's name "
+        f"(at most {SEARCH_MAX_LENGTH} characters).",
+    )
+
+    def to_filter(self) -> ReferralFilter:
+        country = None
+        if self.country is not None:
+            if not COUNTRY.fullmatch(self.country):
+                raise BadUserInput(
+                    f"`filter.country` must be an ISO 3166-1 alpha-2 code like 'US', "
+                    f"not {self.country[:20]!r}.",
+                    argument="filter.country",
+                )
+            country = self.country.upper()
+        search = (self.search or "").strip() or None
+        if search is not None and len(search) > SEARCH_MAX_LENGTH:
+            raise BadUserInput(
+                f"`filter.search` must be at most {SEARCH_MAX_LENGTH} characters.",
+                argument="filter.search",
+            )
+        if search is not None and any(unicodedata.category(c) in ("Cc", "Cs") for c in search):
+            # PostgreSQL refuses NUL bytes and lone surrogates cannot be encoded: say so here.
+            raise BadUserInput(
+                "`filter.search` must be plain text without control characters.",
+                argument="filter.search",
+            )
+        return ReferralFilter(
+            statuses=None if self.status is None else tuple(self.status),
+            sources=None if self.referral_source is None else tuple(self.referral_source),
+            country=country,
+            created_after=_instant(self.created_after, "createdAfter"),
+            created_before=_instant(self.created_before, "createdBefore"),
+            updated_after=_instant(self.updated_after, "updatedAfter"),
+            updated_before=_instant(self.updated_before, "updatedBefore"),
+            search=search,
+        )
+
+
+def _instant(value: datetime | None, name: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise BadUserInput(
+            f"`filter.{name}` needs a time zone offset, e.g. '2026-01-31T00:00:00Z'.",
+            argument=f"filter.{name}",
+        )
+    return value
+
+
+@strawberry.input(description="How to order referrals; ties are broken by ID.")
+class ReferralOrderInput:
+    field: ReferralOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="Sort direction; newest first by default."
+    )
+
+    def to_order(self) -> ReferralOrder:
+        field: Literal["created_date", "updated_date"] = (
+            "created_date" if self.field is ReferralOrderField.CREATED_DATE else "updated_date"
+        )
+        return ReferralOrder(field=field, descending=self.direction is OrderDirection.DESC)
+
+
+def referral_ordering(order: ReferralOrder) -> str:
+    """The cursor tag of an ordering: a cursor only works with the ordering that made it."""
+    return f"referral:{order.field}"
+
+
+@strawberry.type(description="A referral in a page, with its cursor.")
+class ReferralEdge:
+    cursor: str = strawberry.field(
+        description="Opaque position of this edge, for `after`/`before`."
+    )
+    node: Referral = strawberry.field(description="The referral.")
+
+
+@strawberry.type(description="A page of the referrals your organization takes part in.")
+class ReferralConnection:
+    edges: list[ReferralEdge] = strawberry.field(description="The referrals of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging state and cursors.")
+    where: strawberry.Private[ReferralFilter]
+
+    @classmethod
+    def from_page(
+        cls, page: Page, order: ReferralOrder, where: ReferralFilter
+    ) -> ReferralConnection:
+        edge_cursors = cursors(
+            page, referral_ordering(order), lambda row: Position(getattr(row, order.field), row.id)
+        )
+        return cls(
+            edges=[
+                ReferralEdge(cursor=cursor, node=Referral.from_row(row))
+                for cursor, row in zip(edge_cursors, page.rows, strict=True)
+            ],
+            page_info=page_info(page, edge_cursors),
+            where=where,
+        )
+
+    @strawberry.field(description="The referrals of this page, without cursors.")
+    def nodes(self) -> list[Referral]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="How many referrals match the filter, in all pages together.")
+    async def total_count(self, info: Info) -> int:
+        return await info.context.loaders.referral_count.load(self.where)

@@ -1,0 +1,1 @@
+"""What an operation may cost: size and shape limits, query cost, the rate limit."""

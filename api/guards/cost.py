@@ -1,0 +1,188 @@
+"""Query cost in the manner of GitHub's node limit: what an operation may load, before it runs.
+
+Every connection multiplies what is below it by its `first`/`last` (or the default page size),
+every list of objects by its length (`nodes(ids:)`) or, for unpaged lists, a fixed estimate.
+The requested cost is known from the document and variables alone, so an operation over the
+limit is refused before any SQL runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeGuard
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLCompositeType,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    ListValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    value_from_ast_untyped,
+)
+
+from api.guards.fragments import dependency_order
+
+# Unpaged lists (a referral's participants, a participant's users) rarely pass this size.
+LIST_ESTIMATE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Requested:
+    """What an operation may ask for: objects (nodes) and connection fetches (requests)."""
+
+    nodes: int
+    requests: int
+
+
+def requested_cost(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    *,
+    default_page_size: int,
+    max_page_size: int = 100,
+) -> int:
+    """How many objects the operation may load at most (nodes of lists and connections)."""
+    return requested(
+        schema,
+        operation,
+        fragments,
+        variables,
+        default_page_size=default_page_size,
+        max_page_size=max_page_size,
+    ).nodes
+
+
+def requested(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    *,
+    default_page_size: int,
+    max_page_size: int = 100,
+) -> Requested:
+    """The objects the operation may load at most (nodes of lists and connections), and the
+    requests that takes: each connection is one request every time it is fetched."""
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return Requested(0, 0)
+
+    def items(field: GraphQLField, node: FieldNode) -> int | None:
+        """How many objects one resolution of the field yields if it is a list or connection."""
+        if _named(field.type).name.endswith("Connection"):
+            size = _argument(node, "first", variables) or _argument(node, "last", variables)
+            if not isinstance(size, int) or size <= 0:
+                return default_page_size
+            # A page is never larger than the maximum (a larger `first` is refused by name when
+            # the field resolves), and unbounded sizes must not multiply into giant numbers.
+            return min(size, max_page_size)
+        if _is_list(field.type):
+            ids = _argument(node, "ids", variables)
+            return len(ids) if isinstance(ids, list) else LIST_ESTIMATE
+        return None
+
+    # A fragment costs the same wherever it is spread: it is walked once, on its own type
+    # condition (as an inline fragment would be), after the fragments it spreads.
+    fragment_costs: dict[str, tuple[int, int]] = {}
+
+    def walk(selections: SelectionSetNode | None, parent: GraphQLCompositeType) -> tuple[int, int]:
+        """(nodes, requests) of one object's selections."""
+        total = requests = 0
+        for selection in selections.selections if selections else ():
+            if isinstance(selection, FragmentSpreadNode):
+                # (0, 0): a cycle, which validation refuses
+                nodes, fetches = fragment_costs.get(selection.name.value, (0, 0))
+                total, requests = total + nodes, requests + fetches
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = schema.get_type(condition.name.value) if condition else parent
+                if _is_composite(target):
+                    nodes, fetches = walk(selection.selection_set, target)
+                    total, requests = total + nodes, requests + fetches
+                continue
+            assert isinstance(selection, FieldNode)
+            fields = {} if isinstance(parent, GraphQLUnionType) else parent.fields
+            field = fields.get(selection.name.value)
+            if field is None:  # __typename and introspection: no data loaded
+                continue
+            child_parent = _named(field.type)
+            below, fetches = (
+                walk(selection.selection_set, child_parent)
+                if _is_composite(child_parent)
+                else (0, 0)
+            )
+            count = None if parent.name.endswith("Connection") else items(field, selection)
+            if count is None:
+                # A single object, or the edges and nodes whose items the connection field
+                # already counted.
+                total, requests = total + below, requests + fetches
+                continue
+            total += count * (1 + below)
+            # A connection is one request each time it is fetched, and its items' own
+            # connections are fetched once per item.
+            requests += child_parent.name.endswith("Connection") + count * fetches
+        return total, requests
+
+    for name in dependency_order(fragments):
+        fragment = fragments[name]
+        condition = schema.get_type(fragment.type_condition.name.value)
+        if _is_composite(condition):
+            fragment_costs[name] = walk(fragment.selection_set, condition)
+    nodes, requests = walk(operation.selection_set, root)
+    # Every operation costs at least 1, as a single lookup does.
+    return Requested(max(1, nodes), requests)
+
+
+def _argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
+    """An argument's value from the document or its variable (validation ran already)."""
+    for argument in node.arguments or ():
+        if argument.name.value == name:
+            value = argument.value
+            if isinstance(value, VariableNode):
+                return variables.get(value.name.value)
+            if isinstance(value, ListValueNode):
+                return list(value.values)
+            return value_from_ast_untyped(value)
+    return None
+
+
+def _is_composite(type_: GraphQLNamedType | None) -> TypeGuard[GraphQLCompositeType]:
+    return isinstance(type_, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType)
+
+
+def _named(type_: GraphQLOutputType) -> GraphQLNamedType:
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    return type_
+
+
+def _is_list(type_: GraphQLOutputType) -> bool:
+    while isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    return isinstance(type_, GraphQLList)
+
+
+def actual_cost(data: Any) -> int:
+    """How many objects a result actually returned inside lists (edges and nodes alike)."""
+    if isinstance(data, list):
+        return sum((1 if isinstance(item, dict) else 0) + actual_cost(item) for item in data)
+    if isinstance(data, dict):
+        return sum(actual_cost(value) for value in data.values())
+    return 0

@@ -1,0 +1,1 @@
+"""HTTP and WebSocket: the view, GraphQL over HTTP, persisted queries, GraphiQL, health."""

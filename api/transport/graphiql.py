@@ -1,0 +1,304 @@
+"""The GraphiQL page, opened on a query of the nested referral graph, with its assets served
+by the API itself.
+
+React, GraphiQL, its explorer plugin and graphql-ws (subscriptions over a WebSocket) come
+from the npm registry as pinned packages
+(`package.json`, `package-lock.json`; `make install` and `make run` run `npm ci`) and are
+served from `node_modules/` at `/graphiql/assets/<package>@<version>/<file>`: only the files
+of the allow-list below, each with a year-long immutable cache (a published npm version never
+changes, and the version is in the URL). The page names no other host, so GraphiQL works on a
+network without internet. Without `node_modules/` the page still answers 200 and says how to
+install the assets, with the default query and header to use meanwhile.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+
+logger = logging.getLogger(__name__)
+
+# `npm ci` installs here: the project's root, beside package.json.
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
+ASSETS_PATH = "/graphiql/assets"
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+_MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".map": "application/json",
+}
+
+DEFAULT_QUERY = """\
+# The referrals your organization takes part in, with the nested graph.
+# The Authorization header below was filled in for a demo organization.
+query ReferralPage {
+  referrals(first: 5, orderBy: {field: CREATED_DATE, direction: DESC}) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id
+      name
+      status
+      referralSource
+      createdDate
+      customerProfile {
+        name
+        address { city country }
+        contact { firstName lastName email phoneNumber }
+      }
+      customerRequirements { products }
+      participants { organizationId status users { displayName } }
+      activities(first: 3) { totalCount nodes { type occurredDate } }
+    }
+  }
+}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """One file of an npm package that the page loads."""
+
+    package: str
+    file: str  # inside the package
+
+
+# The page loads these in this order; nothing else under node_modules/ is served.
+STYLESHEETS = (
+    Asset("graphiql", "graphiql.min.css"),
+    Asset("@graphiql/plugin-explorer", "dist/style.css"),
+)
+SCRIPTS = (
+    Asset("react", "umd/react.production.min.js"),
+    Asset("react-dom", "umd/react-dom.production.min.js"),
+    Asset("graphiql", "graphiql.min.js"),
+    Asset("@graphiql/plugin-explorer", "dist/index.umd.js"),
+    Asset("graphql-ws", "umd/graphql-ws.min.js"),  # the `graphqlWs` global
+)
+# Fetched only by a browser's developer tools.
+SOURCE_MAPS = (Asset("graphiql", "graphiql.min.js.map"),)
+ALLOWED = (*STYLESHEETS, *SCRIPTS, *SOURCE_MAPS)
+
+
+class MissingAssets(Exception):
+    """node_modules/ lacks a package or file of the allow-list (npm ci has not run)."""
+
+
+def installed_assets() -> dict[Asset, str]:
+    """Each allowed asset's URL path, with the installed package's version in it.
+
+    Read at each call (a few small files), so that `npm ci` while the server runs is seen.
+    Raises MissingAssets naming what is missing.
+    """
+    root = NODE_MODULES
+    versions: dict[str, str] = {}
+    urls: dict[Asset, str] = {}
+    for asset in ALLOWED:
+        if asset.package not in versions:
+            manifest = root / asset.package / "package.json"
+            try:
+                versions[asset.package] = str(json.loads(manifest.read_text())["version"])
+            except (OSError, ValueError, KeyError) as error:
+                raise MissingAssets(f"{manifest} is missing or unreadable ({error})") from None
+        if not (root / asset.package / asset.file).is_file():
+            raise MissingAssets(f"{root / asset.package / asset.file} is missing")
+        urls[asset] = f"{ASSETS_PATH}/{asset.package}@{versions[asset.package]}/{asset.file}"
+    return urls
+
+
+def graphiql_asset(request: Request) -> Response:
+    """GET /graphiql/assets/{path}: one file of the allow-list, at its installed version.
+
+    A sync endpoint (Starlette runs it in a thread): it reads a few package.json files.
+    """
+    wanted = f"{ASSETS_PATH}/{request.path_params['path']}"
+    try:
+        urls = installed_assets()
+    except MissingAssets:
+        urls = {}
+    for asset, url in urls.items():
+        if url == wanted:
+            return FileResponse(
+                NODE_MODULES / asset.package / asset.file,
+                media_type=_MEDIA_TYPES[Path(asset.file).suffix],
+                headers={"Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff"},
+            )
+    return PlainTextResponse("Not a GraphiQL asset of this server.", status_code=404)
+
+
+def graphiql_html(*, bearer_token: str | None) -> str:
+    """The GraphiQL page with our default query and, in development, a demo token."""
+    headers = None if bearer_token is None else {"Authorization": f"Bearer {bearer_token}"}
+    try:
+        urls = installed_assets()
+    except MissingAssets as error:
+        logger.warning("GraphiQL's assets are not installed (run `npm ci`): %s", error)
+        return _missing_assets_page(headers)
+    stylesheets = "\n".join(
+        f'    <link rel="stylesheet" href="{html.escape(urls[asset])}" />' for asset in STYLESHEETS
+    )
+    scripts = "\n".join(
+        f'    <script src="{html.escape(urls[asset])}"></script>' for asset in SCRIPTS
+    )
+    settings = {"query": DEFAULT_QUERY, "headers": headers}
+    return (
+        _PAGE.replace("{{stylesheets}}", stylesheets)
+        .replace("{{scripts}}", scripts)
+        .replace("{{settings}}", _script_json(settings))
+    )
+
+
+def _script_json(value: object) -> str:
+    """JSON that is safe inside a <script> element (no `</script>` can end it early)."""
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+def _missing_assets_page(headers: dict[str, str] | None) -> str:
+    header_lines = "" if headers is None else "".join(f"{k}: {v}\n" for k, v in headers.items())
+    return _MISSING_PAGE.replace("{{query}}", html.escape(DEFAULT_QUERY)).replace(
+        "{{headers}}", html.escape(header_lines or "Authorization: Bearer <your token>\n")
+    )
+
+
+_HEAD = """\
+<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Referrals API · GraphiQL</title>
+    <link rel="icon" href="data:," />
+"""
+
+_PAGE = (
+    _HEAD
+    + """\
+    <style>
+      body { height: 100%; margin: 0; width: 100%; overflow: hidden; }
+      #graphiql { height: 100vh; display: flex; }
+      .graphiql-explorer-actions select { margin-left: 4px; }
+    </style>
+{{stylesheets}}
+  </head>
+  <body>
+    <div id="graphiql">Loading GraphiQL…</div>
+    <script type="application/json" id="graphiql-settings">{{settings}}</script>
+{{scripts}}
+    <script>
+      const settings = JSON.parse(document.getElementById("graphiql-settings").textContent);
+
+      // URL parameters share a query: ?q=...&variables=...
+      const parameters = {};
+      for (const entry of window.location.search.slice(1).split("&")) {
+        const eq = entry.indexOf("=");
+        if (eq >= 0) {
+          parameters[decodeURIComponent(entry.slice(0, eq))] =
+            decodeURIComponent(entry.slice(eq + 1));
+        }
+      }
+
+      function updateURL(data) {
+        Object.assign(parameters, data);
+        const search = Object.keys(parameters)
+          .filter((key) => Boolean(parameters[key]))
+          .map((key) => encodeURIComponent(key) + "=" + encodeURIComponent(parameters[key]))
+          .join("&");
+        history.replaceState(null, "", "?" + search);
+      }
+
+      // Queries and mutations go over HTTP to this page's own URL, subscriptions over a
+      // WebSocket to the same URL (graphql-transport-ws). The API authenticates a WebSocket by
+      // its connection_init payload, not by headers: each Authorization of the Headers tab
+      // gets its own graphql-ws client, which sends it there (clients connect lazily, when a
+      // subscription starts, and close when none is left).
+      const url = window.location.href.split(/[?#]/)[0];
+      const fetchers = new Map();
+      function fetcherFor(authorization) {
+        if (!fetchers.has(authorization)) {
+          const wsClient = graphqlWs.createClient({
+            url: url.replace(/^http/, "ws"),
+            connectionParams: authorization ? { Authorization: authorization } : {},
+          });
+          fetchers.set(authorization, GraphiQL.createFetcher({ url, wsClient }));
+        }
+        return fetchers.get(authorization);
+      }
+      function fetcher(params, options) {
+        const headers = (options && options.headers) || {};
+        const name = Object.keys(headers).find((key) => key.toLowerCase() === "authorization");
+        return fetcherFor(name ? String(headers[name]) : "")(params, options);
+      }
+      const explorerPlugin = GraphiQLPluginExplorer.explorerPlugin();
+      const defaultHeaders =
+        settings.headers ? JSON.stringify(settings.headers, null, 2) : undefined;
+
+      function ReferralsGraphiQL() {
+        const [query, setQuery] = React.useState(parameters.q || settings.query);
+        const [variables, setVariables] = React.useState(parameters.variables);
+        const [headers, setHeaders] = React.useState(parameters.headers || defaultHeaders);
+        return React.createElement(GraphiQL, {
+          fetcher: fetcher,
+          defaultEditorToolsVisibility: true,
+          plugins: [explorerPlugin],
+          query: query,
+          variables: variables,
+          headers: headers,
+          onEditQuery: (value) => { setQuery(value); updateURL({ q: value }); },
+          onEditVariables: (value) => { setVariables(value); updateURL({ variables: value }); },
+          onEditHeaders: setHeaders,
+          inputValueDeprecation: true,
+          isHeadersEditorEnabled: true,
+          shouldPersistHeaders: true,
+        });
+      }
+
+      ReactDOM.createRoot(document.getElementById("graphiql")).render(
+        React.createElement(ReferralsGraphiQL),
+      );
+    </script>
+  </body>
+</html>
+"""
+)
+
+_MISSING_PAGE = (
+    _HEAD
+    + """\
+    <style>
+      body { font: 16px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 52rem; }
+      pre { background: #f4f4f4; padding: 1rem; overflow: auto; }
+    </style>
+  </head>
+  <body>
+    <div id="graphiql-missing">
+      <h1>GraphiQL is not installed on this server</h1>
+      <p>
+        This API serves GraphiQL's browser assets (React and GraphiQL, pinned in
+        <code>package.json</code>) from its own <code>node_modules/</code>, which is missing or
+        incomplete. Run <code>make install</code> (it runs <code>npm ci</code>) and reload this
+        page.
+      </p>
+      <p>
+        The API itself works: POST operations to this URL as JSON
+        (<code>{"query": "..."}</code>) with these headers, for example this query.
+      </p>
+      <h2>Headers</h2>
+      <pre>{{headers}}Content-Type: application/json</pre>
+      <h2>Query</h2>
+      <pre>{{query}}</pre>
+    </div>
+  </body>
+</html>
+"""
+)
