@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import demo_words as words
 from db.models import ActivityType, ParticipantStatus, ReferralSource, ReferralStatus
+from db.rules import CLOSED, TRANSITIONS
 from db.tables import (
     activity,
     additional_information,
@@ -32,7 +33,6 @@ from db.tables import (
     participant_user,
     referral,
 )
-from db.writes import CLOSED, TRANSITIONS
 
 # Durations are in seconds unless they are timedeltas.
 _BATCH_REFERRALS = 1000

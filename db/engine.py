@@ -1,4 +1,4 @@
-"""Engines and sessions for the configured database, SQLite or PostgreSQL."""
+"""Engines for the configured database, SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,12 +11,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # How long a SQLite writer waits for another process's write transaction (the CLI loading
 # demo data while the API serves). Writers of one process queue in `Database.writing` first.
@@ -61,11 +56,10 @@ def _unicode_lower(value: object) -> object:
 
 
 class Database:
-    """The engine and a session factory: what the app holds for its lifetime."""
+    """The engine and this process's turn to write: what the app holds for its lifetime."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._writer = asyncio.Lock()
 
     @property
@@ -88,11 +82,6 @@ class Database:
             return
         async with self._writer:
             yield
-
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
-            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

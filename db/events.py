@@ -1,7 +1,7 @@
 """Referral change events: noted in a write's transaction, published once it commits.
 
-`db.transactions.in_transaction` opens an `Outbox` on its connection and `record` notes each
-activity in it. On PostgreSQL the outbox NOTIFYs on `CHANNEL` inside the transaction itself:
+`db.writes.transaction.in_transaction` opens an `Outbox` on its connection and `record` notes
+each activity in it. On PostgreSQL the outbox NOTIFYs on `CHANNEL` inside the transaction itself:
 PostgreSQL delivers a NOTIFY when, and only if, its transaction commits, to every connection
 LISTENing on any worker (`PostgresListener`). On SQLite, after the commit, the outbox hands its
 changes to the listeners registered in this process for the engine (`listen_locally`). Either

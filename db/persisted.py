@@ -24,7 +24,7 @@ from sqlalchemy.sql import CompoundSelect, Select
 from db.columns import UTCDateTime
 from db.engine import Database
 from db.tables import persisted_operation, registered_operation
-from db.transactions import in_transaction
+from db.writes.transaction import in_transaction
 
 CHUNK = 500  # documents per statement when loading a safelist or evicting
 # How stale a registered document's last_used_date may get: using a document writes it at

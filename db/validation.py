@@ -15,6 +15,7 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 
 from db.models import ReferralSource
+from db.refusals import FieldError, InvalidInput, Path
 
 NAME_MAX = 200
 ADDRESS_LINE_MAX = 200
@@ -34,7 +35,6 @@ IDEMPOTENCY_KEY_MAX = 200
 INVITE_USERS_MAX = 20
 DEAL_VALUE_MAX = Decimal("9999999999999999.99")
 
-Path = tuple[str, ...]
 Check = Callable[[Any, Path], Any]
 
 _CENT = Decimal("0.01")
@@ -42,26 +42,6 @@ _MULTILINE_ALLOWED = frozenset("\n\r\t")
 _PHONE_MESSAGE = "must be a valid phone number; use international format, e.g. +14255550100"
 # The library's reasons are about the user's own input; long ones are trimmed to keep answers tidy.
 _EMAIL_REASON_MAX = 120
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    field: Path
-    message: str
-
-
-class InvalidInput(Exception):
-    """Every problem of one input, each at the path of GraphQL input names it concerns."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        if not errors:
-            raise ValueError("InvalidInput needs at least one FieldError")
-        # args stay (errors,) so the exception pickles and copies like any other.
-        super().__init__(errors)
-        self.errors: list[FieldError] = list(errors)
-
-    def __str__(self) -> str:
-        return "; ".join(f"{'.'.join(e.field) or '(input)'} {e.message}" for e in self.errors)
 
 
 def field_name(field: Path) -> str:

@@ -20,7 +20,7 @@ from db.tables import (
     participant_user,
     referral,
 )
-from db.transactions import record
+from db.writes.steps import record
 from tests.helpers import Actor
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Row, Select, Table, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
-from db import writes
+from db import rules, writes
 from db.access import Viewer
 from db.demo import DEMO_ORGANIZATIONS, DemoSize, has_data, load_demo
 from db.engine import Database, create_engine
@@ -307,7 +307,7 @@ def replay(ref: Row[Any], history: list[Row[Any]], parts: dict[Any, Row[Any]]) -
                 None,
             )
             assert state.get(subject.id) is P.INVITED, "only an open invitation ends so"
-            closing = change.type is A.STATUS_CHANGED and change.to_status in writes.CLOSED
+            closing = change.type is A.STATUS_CHANGED and change.to_status in rules.CLOSED
             closing = closing and change.occurred_date == at
             inviting_again = (
                 following is not None
@@ -367,7 +367,7 @@ def replay(ref: Row[Any], history: list[Row[Any]], parts: dict[Any, Row[Any]]) -
         elif row.type is A.STATUS_CHANGED:
             assert row.subject_participant_id is None
             assert row.from_status is status
-            assert row.to_status in writes.TRANSITIONS[status]
+            assert row.to_status in rules.TRANSITIONS[status]
             if row.to_status is R.LOST:
                 assert row.note
             elif row.to_status is not R.WON:
@@ -485,7 +485,7 @@ async def test_side_effects_share_the_instant_of_their_change(full: Rows) -> Non
             if row.type in SIDE_EFFECTS:
                 cause = changes[row.occurred_date]
                 if cause.type is A.STATUS_CHANGED:
-                    assert cause.to_status in writes.CLOSED
+                    assert cause.to_status in rules.CLOSED
                 else:
                     assert (cause.type, row.type) == (A.PARTICIPANT_INVITED, A.INVITATION_EXPIRED)
                 seen.add((cause.type, row.type))

@@ -537,7 +537,7 @@ async def test_lose_needs_a_reason(
             database, scenario.viewer, scenario.referral_id, ReferralStatus.LOST, reason=reason
         )
     assert refused.value.code is RefusalCode.INVALID_INPUT
-    assert refused.value.field == ("statusReason",)
+    assert refused.value.field == ("status_reason",)
     assert await snapshot(database, scenario.referral_id) == before
 
 

@@ -36,7 +36,8 @@ from db.access import Viewer
 from db.engine import Database
 from db.events import ReferralChange
 from db.models import ActivityType
-from db.transactions import LostRace, in_transaction, record
+from db.writes.steps import record
+from db.writes.transaction import LostRace, in_transaction
 from tests.conftest import START
 from tests.factories import make_actor, make_referral
 from tests.helpers import Actor, Api, MovableClock

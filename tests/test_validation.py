@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 
 from db.models import ReferralSource
+from db.refusals import FieldError, InvalidInput
 from db.validation import (
     DEAL_VALUE_MAX,
     LIST_MAX_ITEMS,
     NAME_MAX,
     NOTES_MAX,
-    FieldError,
-    InvalidInput,
     ReferralValues,
     idempotency_key,
     referral_values,

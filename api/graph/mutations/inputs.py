@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import strawberry
-from strawberry.utils.str_converters import to_camel_case
 
 from api.graph.types.enums import ReferralSource, ReferralStatus
 from db import validation as v
-
-
-def to_data(value: Any) -> Any:
-    """An input as plain nested data keyed by GraphQL names, leaving out absent (UNSET) fields."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            to_camel_case(item.name): to_data(getattr(value, item.name))
-            for item in dataclasses.fields(value)
-            if getattr(value, item.name) is not strawberry.UNSET
-        }
-    if isinstance(value, list):
-        return [to_data(item) for item in value]
-    return value
 
 
 def _text(what: str, limit: int) -> str:

@@ -1,63 +1,32 @@
-"""Write transactions: serialized per referral by a compare-and-set on its version."""
+"""The steps every referral write shares: lock it, find who acts, bump its version, record."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import events
 from db.access import Viewer, visible_referral_ids
-from db.engine import Database
 from db.ids import uuid7
 from db.models import ActivityType, ParticipantStatus, ReferralStatus
-from db.refusals import RefusalCode, Refused
-from db.tables import activity, participant, referral
+from db.refusals import FieldError, InvalidInput, Path, RefusalCode, Refused
+from db.rules import Refusal
+from db.tables import activity, app_user, participant, participant_user, referral
+from db.writes.transaction import LostRace
 
-T = TypeVar("T")
-
-# A write that loses a race re-reads and re-decides; past this many losses it answers CONFLICT.
-MAX_ATTEMPTS = 8
-
-
-class LostRace(Exception):
-    """The referral changed between reading it and writing it: decide again on fresh state."""
+# A rule of `db.rules` about the acting organization: (referral status, its participation).
+ActorRule = Callable[[ReferralStatus, ParticipantStatus | None], Refusal | None]
 
 
-async def in_transaction(database: Database, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-    """Run `work` in one write transaction, retrying it when it lost a race.
-
-    On SQLite, writers of this process take turns (`Database.writing`), and the transaction
-    begins IMMEDIATE, taking the file's write lock before the first read, so a read lock is
-    never upgraded; other processes' writers wait for it up to the busy timeout.
-    The activities it records are published as events (`db.events`) only once it commits.
-    """
-    for _ in range(MAX_ATTEMPTS):
-        async with database.writing(), database.engine.connect() as conn:
-            if database.dialect == "sqlite":
-                await conn.exec_driver_sql("BEGIN IMMEDIATE")
-            outbox = events.Outbox.open(conn)
-            try:
-                result = await work(conn)
-                await outbox.seal()  # PostgreSQL: NOTIFY, which only the commit delivers
-            except LostRace:
-                await conn.rollback()
-                continue
-            except BaseException:
-                await conn.rollback()
-                raise
-            finally:
-                outbox.close()
-            await conn.commit()
-        outbox.committed(database.engine)  # SQLite: to this process's subscribers
-        return result
-    raise Refused(
-        RefusalCode.CONFLICT, "The referral kept changing concurrently; read it again and retry."
-    )
+def enforce(refusal: Refusal | None) -> None:
+    """Raise what the rules refuse, if they do."""
+    if refusal is not None:
+        raise Refused(refusal.code, refusal.message, field=refusal.field)
 
 
 async def lock_referral(
@@ -66,7 +35,7 @@ async def lock_referral(
     referral_id: uuid.UUID,
     *,
     expected_version: int | None = None,
-    field: tuple[str, ...] = ("id",),
+    field: Path = ("id",),
 ) -> Row[Any]:
     """The referral as it stands, if the viewer may see it and it is at `expected_version`."""
     # FOR UPDATE makes racing writers queue on the row (PostgreSQL) instead of losing their
@@ -85,14 +54,16 @@ async def lock_referral(
             RefusalCode.CONFLICT,
             f"The referral is at version {row.version}, not {expected_version}: "
             "it changed since you read it.",
-            field=("expectedVersion",),
+            field=("expected_version",),
             current_version=row.version,
         )
     return row
 
 
-async def acting_participant(conn: AsyncConnection, viewer: Viewer, current: Row[Any]) -> Row[Any]:
-    """The viewer organization's ACCEPTED participation: only such may change a referral."""
+async def acting_participant(
+    conn: AsyncConnection, viewer: Viewer, current: Row[Any], may: ActorRule
+) -> Row[Any]:
+    """The viewer organization's ACCEPTED participation, once the rule `may` lets it act."""
     row = (
         await conn.execute(
             select(participant).where(
@@ -102,23 +73,12 @@ async def acting_participant(conn: AsyncConnection, viewer: Viewer, current: Row
             )
         )
     ).first()
-    if row is None:
-        raise Refused(
-            RefusalCode.NOT_AUTHORIZED,
-            "Only organizations that accepted the referral may change it.",
-        )
+    enforce(may(current.status, None if row is None else row.status))
+    assert row is not None, "the rules let only ACCEPTED participants act"
     return row
 
 
-def refuse_if_closed(current: Row[Any]) -> None:
-    if current.status in (ReferralStatus.WON, ReferralStatus.LOST):
-        raise Refused(
-            RefusalCode.INVALID_TRANSITION,
-            f"The referral is {current.status.value}: closed referrals do not change.",
-        )
-
-
-async def bump(conn: AsyncConnection, current: Row[Any], now: datetime, **values: Any) -> int:
+async def bump(conn: AsyncConnection, current: Row[Any], now: datetime, **values: Any) -> None:
     """Advance the referral one version, only if nobody else did since it was read."""
     result = await conn.execute(
         update(referral)
@@ -127,8 +87,6 @@ async def bump(conn: AsyncConnection, current: Row[Any], now: datetime, **values
     )
     if result.rowcount != 1:
         raise LostRace
-    new_version: int = current.version + 1
-    return new_version
 
 
 async def record(
@@ -160,3 +118,44 @@ async def record(
     )
     events.note(conn, referral_id, activity_id)
     return activity_id
+
+
+async def assign_users(
+    conn: AsyncConnection,
+    participant_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    user_ids: Sequence[uuid.UUID],
+    *,
+    strict: bool,
+) -> None:
+    """Put the organization's own users on a participant; with `strict`, refuse others.
+
+    A refusal names the first unknown user by its index in `user_ids` as given (duplicates
+    included), as the caller counts.
+    """
+    wanted = list(dict.fromkeys(user_ids))
+    known = set(
+        (
+            await conn.scalars(
+                select(app_user.c.id).where(
+                    app_user.c.id.in_(wanted), app_user.c.organization_id == organization_id
+                )
+            )
+        ).all()
+    )
+    if strict:
+        for index, user_id in enumerate(user_ids):
+            if user_id not in known:
+                raise InvalidInput(
+                    [
+                        FieldError(
+                            ("user_ids", str(index)), "is not a user of the invited organization."
+                        )
+                    ]
+                )
+    rows = [
+        {"participant_id": participant_id, "user_id": user_id, "position": position}
+        for position, user_id in enumerate(u for u in wanted if u in known)
+    ]
+    if rows:
+        await conn.execute(insert(participant_user), rows)

@@ -1,0 +1,22 @@
+"""The Mutation root: each mutation maps its input to one write of `db.writes`.
+
+The mutations live by domain (`referrals`, `invitations`, `notes`); each runs its write and
+answers through `payloads.write`, which turns refusals into `userErrors` (`user_errors`).
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.graph.mutations import invitations, notes, referrals
+
+
+@strawberry.type(description="Change referrals. Each mutation is one transaction with its history.")
+class Mutation:
+    create_referral = referrals.create_referral
+    update_referral = referrals.update_referral
+    change_referral_status = referrals.change_referral_status
+    invite_participant = invitations.invite_participant
+    accept_invitation = invitations.accept_invitation
+    reject_invitation = invitations.reject_invitation
+    add_referral_note = notes.add_referral_note

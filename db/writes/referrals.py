@@ -1,0 +1,305 @@
+"""createReferral, updateReferral and changeReferralStatus: the referral itself."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db import rules, validation
+from db.access import Viewer
+from db.engine import Database
+from db.models import ActivityType, ParticipantStatus, ReferralStatus
+from db.refusals import FieldError, InvalidInput, RefusalCode, Refused
+from db.tables import (
+    additional_information,
+    customer_profile,
+    customer_requirements,
+    idempotency_key,
+    organization,
+    participant,
+    referral,
+)
+from db.writes.steps import acting_participant, assign_users, bump, lock_referral, record
+from db.writes.transaction import LostRace, in_transaction
+
+# --- create -------------------------------------------------------------------------------
+
+
+async def create_referral(
+    database: Database, viewer: Viewer, data: Mapping[str, Any], *, key: str | None = None
+) -> uuid.UUID:
+    """A new PENDING referral owned by the viewer's organization; its id.
+
+    With an idempotency `key`, a retry with the same body answers the first referral and a
+    reuse with another body is refused.
+    """
+    values = validation.referral_values(data, partial=False)
+    if key is not None:
+        key = validation.idempotency_key(key)
+    fingerprint = _fingerprint(data)
+
+    async def work(conn: AsyncConnection) -> uuid.UUID:
+        await _require_organization(conn, viewer)
+        if key is not None:
+            earlier = await _remembered(conn, viewer, key)
+            if earlier is not None:
+                if earlier.request_hash != fingerprint:
+                    raise Refused(
+                        RefusalCode.IDEMPOTENCY_KEY_REUSED,
+                        "This idempotency key was used with a different request body.",
+                        field=("idempotency_key",),
+                    )
+                referral_id: uuid.UUID = earlier.referral_id
+                return referral_id
+        referral_id = await _insert_referral(conn, viewer, values)
+        if key is not None:
+            try:
+                await conn.execute(
+                    idempotency_key.insert().values(
+                        organization_id=viewer.organization_id,
+                        key=key,
+                        request_hash=fingerprint,
+                        referral_id=referral_id,
+                        created_date=viewer.now,
+                    )
+                )
+            except IntegrityError:
+                # A concurrent request with the same key stored it first: retry, answer theirs.
+                raise LostRace from None
+        return referral_id
+
+    return await in_transaction(database, work)
+
+
+def _fingerprint(data: Mapping[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, default=_plain, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _plain(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
+async def _require_organization(conn: AsyncConnection, viewer: Viewer) -> None:
+    found = await conn.scalar(
+        select(organization.c.id).where(organization.c.id == viewer.organization_id)
+    )
+    if found is None:
+        raise Refused(
+            RefusalCode.NOT_AUTHORIZED, "Your organization is not registered with this API."
+        )
+
+
+async def _remembered(conn: AsyncConnection, viewer: Viewer, key: str) -> Row[Any] | None:
+    return (
+        await conn.execute(
+            select(idempotency_key).where(
+                idempotency_key.c.organization_id == viewer.organization_id,
+                idempotency_key.c.key == key,
+            )
+        )
+    ).first()
+
+
+async def _insert_referral(
+    conn: AsyncConnection, viewer: Viewer, values: validation.ReferralValues
+) -> uuid.UUID:
+    referral_id, owner_id = uuid.uuid4(), uuid.uuid4()
+    now = viewer.now
+    await conn.execute(
+        referral.insert().values(
+            id=referral_id,
+            status=ReferralStatus.PENDING,
+            version=1,
+            owner_organization_id=viewer.organization_id,
+            created_date=now,
+            updated_date=now,
+            **values.referral,
+        )
+    )
+    await conn.execute(
+        customer_profile.insert().values(
+            id=uuid.uuid4(), referral_id=referral_id, **values.customer_profile
+        )
+    )
+    await conn.execute(
+        customer_requirements.insert().values(
+            referral_id=referral_id, **values.customer_requirements
+        )
+    )
+    await conn.execute(
+        additional_information.insert().values(
+            referral_id=referral_id, **values.additional_information
+        )
+    )
+    await conn.execute(
+        participant.insert().values(
+            id=owner_id,
+            referral_id=referral_id,
+            organization_id=viewer.organization_id,
+            status=ParticipantStatus.ACCEPTED,
+            invited_date=now,
+            responded_date=now,
+        )
+    )
+    await assign_users(conn, owner_id, viewer.organization_id, [viewer.user_id], strict=False)
+    await record(
+        conn,
+        referral_id,
+        ActivityType.CREATED,
+        now,
+        actor=owner_id,
+        to_status=ReferralStatus.PENDING,
+    )
+    return referral_id
+
+
+# --- edit ---------------------------------------------------------------------------------
+
+
+async def update_referral(
+    database: Database,
+    viewer: Viewer,
+    referral_id: uuid.UUID,
+    data: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> None:
+    """Change the given fields (explicit None clears an optional one); UPDATED in the history."""
+
+    async def work(conn: AsyncConnection) -> None:
+        current = await lock_referral(conn, viewer, referral_id, expected_version=expected_version)
+        actor = await acting_participant(conn, viewer, current, rules.may_change)
+        profile = (
+            await conn.execute(
+                select(customer_profile).where(customer_profile.c.referral_id == referral_id)
+            )
+        ).one()
+        values = validation.referral_values(data, partial=True, phone_region=profile.country)
+        changed = await _apply_changes(conn, referral_id, values)
+        if not changed:
+            return  # the referral already reads like that: no change, no version, no activity
+        await bump(conn, current, viewer.now)
+        await record(
+            conn,
+            referral_id,
+            ActivityType.UPDATED,
+            viewer.now,
+            actor=actor.id,
+            note=rules.update_note(changed),
+        )
+
+    await in_transaction(database, work)
+
+
+_SECTIONS = (
+    ("referral", referral, "id"),
+    ("customer_profile", customer_profile, "referral_id"),
+    ("customer_requirements", customer_requirements, "referral_id"),
+    ("additional_information", additional_information, "referral_id"),
+)
+
+
+async def _apply_changes(
+    conn: AsyncConnection, referral_id: uuid.UUID, values: validation.ReferralValues
+) -> list[str]:
+    """Write the columns whose value differs; their input paths, for the history."""
+    changed: list[str] = []
+    for attribute, table, key in _SECTIONS:
+        wanted: dict[str, Any] = getattr(values, attribute)
+        if not wanted:
+            continue
+        row = (await conn.execute(select(table).where(table.c[key] == referral_id))).one()
+        differing = {
+            column: value for column, value in wanted.items() if row._mapping[column] != value
+        }
+        if attribute == "additional_information":
+            merged = {**row._mapping, **differing}
+            if merged["deal_value"] is not None and merged["currency"] is None:
+                raise InvalidInput(
+                    [
+                        FieldError(
+                            ("additionalInformation", "currency"),
+                            "is required when dealValue is set",
+                        )
+                    ]
+                )
+        if differing:
+            await conn.execute(update(table).where(table.c[key] == referral_id).values(**differing))
+            changed += [validation.input_path(attribute, column) for column in differing]
+    return changed
+
+
+# --- status -------------------------------------------------------------------------------
+
+
+async def change_status(
+    database: Database,
+    viewer: Viewer,
+    referral_id: uuid.UUID,
+    status: ReferralStatus,
+    *,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """Move the referral along its lifecycle; closing it turns open invitations MISSED."""
+    field = ("status_reason",)
+    reason = validation.text(
+        reason, field, limit=validation.STATUS_REASON_MAX, required=False, multiline=True
+    )
+    wrong = rules.status_reason_refusal(status, reason)
+    if wrong is not None:
+        raise InvalidInput([FieldError(field, wrong)])
+
+    def may_change_status(
+        current: ReferralStatus, actor: ParticipantStatus | None
+    ) -> rules.Refusal | None:
+        return rules.may_change_status(current, actor, status)
+
+    async def work(conn: AsyncConnection) -> None:
+        current = await lock_referral(conn, viewer, referral_id, expected_version=expected_version)
+        actor = await acting_participant(conn, viewer, current, may_change_status)
+        await bump(conn, current, viewer.now, status=status, status_reason=reason)
+        await record(
+            conn,
+            referral_id,
+            ActivityType.STATUS_CHANGED,
+            viewer.now,
+            actor=actor.id,
+            from_status=current.status,
+            to_status=status,
+            note=reason,
+        )
+        if status in rules.CLOSED:
+            await _close_open_invitations(conn, referral_id, viewer)
+
+    await in_transaction(database, work)
+
+
+async def _close_open_invitations(
+    conn: AsyncConnection, referral_id: uuid.UUID, viewer: Viewer
+) -> None:
+    """Unanswered invitations end with the referral (`rules.ended_by_close`)."""
+    open_invitations = (
+        await conn.execute(
+            select(participant.c.id, participant.c.expires_date)
+            .where(
+                participant.c.referral_id == referral_id,
+                participant.c.status == ParticipantStatus.INVITED,
+            )
+            .order_by(participant.c.invited_date, participant.c.id)
+        )
+    ).all()
+    for invitation in open_invitations:
+        status, type_ = rules.ended_by_close(invitation.expires_date, viewer.now)
+        await conn.execute(
+            update(participant).where(participant.c.id == invitation.id).values(status=status)
+        )
+        await record(conn, referral_id, type_, viewer.now, subject=invitation.id)
