@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.config import POSTGRES_ADMIN_URL, POSTGRES_DATABASE, VAR_DIR
-from db import demo, migrate
+from db import demo, migrate, rules
 from db.demo import DemoSize, load_demo
 from db.engine import create_engine
 from db.tables import activity, participant, participant_user, referral
@@ -53,9 +53,10 @@ def _right_size(counts: dict[str, int]) -> bool:
 
 
 def _generator_fingerprint() -> str:
-    """The demo generator's source: seeded data made by another version is made again."""
+    """The demo generator's source (the `db.demo` package and the `db.rules` it plays by):
+    seeded data made by another version is made again."""
     digest = hashlib.sha256()
-    for path in sorted(Path(demo.__file__).parent.glob("demo*.py")):
+    for path in [*sorted(Path(demo.__file__).parent.glob("*.py")), Path(rules.__file__)]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

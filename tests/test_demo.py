@@ -279,7 +279,7 @@ def check_history(rows: Rows, *, minimum: int) -> None:
 
 
 def replay(ref: Row[Any], history: list[Row[Any]], parts: dict[Any, Row[Any]]) -> None:
-    """Play the history forward by the rules of `db.writes`: the stored rows are its outcome."""
+    """Play the history forward by `db.rules`, as the writes do: the stored rows are its outcome."""
     owner = next(row for row in parts.values() if row.invited_by_participant_id is None)
     created = history[0]
     assert (
@@ -319,12 +319,14 @@ def replay(ref: Row[Any], history: list[Row[Any]], parts: dict[Any, Row[Any]]) -
             if row.type is A.INVITATION_MISSED:
                 assert closing
                 assert at < subject.expires_date
-                state[subject.id] = P.MISSED
             else:
                 # Never on its own: expiry is stored only by a close or by inviting again.
                 assert closing or inviting_again, "an INVITATION_EXPIRED without its change"
                 assert subject.expires_date <= at
-                state[subject.id] = P.EXPIRED
+                assert rules.lapsed(state[subject.id], subject.expires_date, at)
+            ended, kind = rules.ended_by_close(subject.expires_date, at)
+            assert kind is row.type
+            state[subject.id] = ended
             continue
 
         # A change of its own: strictly after the last, and only while the referral is open.
@@ -337,18 +339,22 @@ def replay(ref: Row[Any], history: list[Row[Any]], parts: dict[Any, Row[Any]]) -
             assert actor == invited.id
             assert state.get(invited.id) is P.INVITED
             assert at < invited.expires_date
+            assert rules.may_answer(status, state[invited.id], invited.expires_date, at) is None
             assert invited.responded_date == at
             accepted = row.type is A.INVITATION_ACCEPTED
             activates = accepted and status is R.PENDING
+            assert activates == rules.activates(status, accept=accepted)
             expected = (R.PENDING, R.ACTIVE) if activates else (None, None)
             assert (row.from_status, row.to_status) == expected
             status = R.ACTIVE if activates else status
             if accepted:
                 assert row.note is None
             state[invited.id] = P.ACCEPTED if accepted else P.REJECTED
+            assert (state[invited.id], row.type) == rules.answered(accept=accepted)
             continue
 
         assert state.get(actor) is P.ACCEPTED, f"{row.type} by a participant who did not accept"
+        assert rules.may_change(status, state.get(actor)) is None
         if row.type is A.PARTICIPANT_INVITED:
             invited = parts[row.subject_participant_id]
             assert invited.id not in state
@@ -361,6 +367,16 @@ def replay(ref: Row[Any], history: list[Row[Any]], parts: dict[Any, Row[Any]]) -
                 and other_state in (P.INVITED, P.ACCEPTED)
                 for other, other_state in state.items()
             ), "an organization holds one open participation"
+            own = invited.organization_id == parts[actor].organization_id
+            assert rules.may_invite(status, state[actor], own_organization=own) is None
+            assert (
+                rules.may_invite_organization(
+                    other_state
+                    for other, other_state in state.items()
+                    if parts[other].organization_id == invited.organization_id
+                )
+                is None
+            )
             assert (row.from_status, row.to_status) == (None, None)
             assert row.note == invited.note  # the invitation's note stays the participant's
             state[invited.id] = P.INVITED
@@ -368,10 +384,12 @@ def replay(ref: Row[Any], history: list[Row[Any]], parts: dict[Any, Row[Any]]) -
             assert row.subject_participant_id is None
             assert row.from_status is status
             assert row.to_status in rules.TRANSITIONS[status]
+            assert rules.may_change_status(status, state[actor], row.to_status) is None
             if row.to_status is R.LOST:
                 assert row.note
             elif row.to_status is not R.WON:
                 assert row.note is None
+            assert rules.status_reason_refusal(row.to_status, row.note) is None
             status, reason = row.to_status, row.note
         elif row.type is A.NOTE_ADDED:
             assert row.note
