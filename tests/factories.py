@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -201,3 +202,29 @@ async def make_activity(
         to_status=to_status,
         note=note,
     )
+
+
+def new_referral(**overrides: Any) -> dict[str, Any]:
+    """A valid createReferral input, as a client sends it; `overrides` replace its fields."""
+    body: dict[str, Any] = {
+        "name": "Contoso - Teams rollout",
+        "referralSource": "PARTNER_LED",
+        "customerProfile": {
+            "name": "Contoso Ltd",
+            "address": {
+                "addressLine1": "1 Main Street",
+                "city": "Seattle",
+                "state": "WA",
+                "postalCode": "98101",
+                "country": "us",
+            },
+            "contact": {
+                "firstName": "Ana",
+                "lastName": "Ruiz",
+                "email": "ana@Contoso.example",
+                "phoneNumber": "(425) 555-0100",
+            },
+        },
+    }
+    body.update(overrides)
+    return body

@@ -21,9 +21,8 @@ from api.settings import Settings
 from api.transport.http import BodySizeLimit
 from db import reads
 from db.tables import referral
-from tests.factories import make_actor
+from tests.factories import make_actor, new_referral
 from tests.helpers import Actor, Api, MovableClock
-from tests.test_mutations import new_referral
 
 GQL = "application/graphql-response+json"
 JSON = "application/json"

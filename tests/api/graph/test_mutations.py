@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from api.graph.ids import decode_global_id, to_global_id
 from db.tables import activity, referral
 from tests.conftest import START
-from tests.factories import make_actor, make_participant, make_referral
+from tests.factories import make_actor, make_participant, make_referral, new_referral
 from tests.helpers import Actor, Api
 
 ERRORS = "userErrors { code message field currentVersion }"
@@ -41,31 +41,6 @@ NOTE = f"""mutation ($input: AddReferralNoteInput!) {{ addReferralNote(input: $i
   activity {{ type note actor {{ organizationId }} }} referral {{ version }} {ERRORS} }} }}"""
 STATUS = f"""mutation ($input: ChangeReferralStatusInput!) {{ changeReferralStatus(input: $input) {{
   referral {{ status statusReason version }} {ERRORS} }} }}"""
-
-
-def new_referral(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "Contoso - Teams rollout",
-        "referralSource": "PARTNER_LED",
-        "customerProfile": {
-            "name": "Contoso Ltd",
-            "address": {
-                "addressLine1": "1 Main Street",
-                "city": "Seattle",
-                "state": "WA",
-                "postalCode": "98101",
-                "country": "us",
-            },
-            "contact": {
-                "firstName": "Ana",
-                "lastName": "Ruiz",
-                "email": "ana@Contoso.example",
-                "phoneNumber": "(425) 555-0100",
-            },
-        },
-    }
-    body.update(overrides)
-    return body
 
 
 async def _count_referrals(api: Api) -> int:
