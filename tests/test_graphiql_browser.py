@@ -33,6 +33,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright, expect
 
 from api.app import create_app
+from api.cli.tokens import graphiql_demo_token
 from api.settings import Settings
 from api.transport import graphiql
 from db import demo, migrate
@@ -96,7 +97,8 @@ def fake_node_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """The app without its lifespan: the page and the assets touch no database."""
-    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"))
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
+    app = create_app(settings, graphiql_token=graphiql_demo_token(settings))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
@@ -216,7 +218,8 @@ def _wait_until_serving(process: subprocess.Popen[bytes], base: str, log: Path) 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    """`uvicorn api.app:create_app` on 127.0.0.1 with a migrated SQLite file of demo data."""
+    """`uvicorn api.cli.serve:served_app` (what `referrals serve` runs) on 127.0.0.1 with a
+    migrated SQLite file of demo data."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'referrals.db'}"
     _in_thread(migrate.upgrade, url)
     _in_thread(_load_demo, url)
@@ -227,7 +230,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     with log.open("wb") as output:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"),
+                *(sys.executable, "-m", "uvicorn", "api.cli.serve:served_app", "--factory"),
                 *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
             ],
             cwd=ROOT,

@@ -18,7 +18,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api.app import create_app
 from api.settings import Settings
-from api.transport.http import BodySizeLimit
+from api.transport.body_size import BodySizeLimit
 from db import reads
 from db.tables import referral
 from tests.factories import make_actor

@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
-from api.observability import metrics
+from api.observability import exposition, metrics
 from api.settings import Settings
 from tests.conftest import START
 from tests.factories import make_actor, make_referral
@@ -122,19 +122,19 @@ def test_operation_names_are_bounded_label_values(monkeypatch: pytest.MonkeyPatc
 def test_several_workers_get_a_fresh_shared_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(metrics.MULTIPROCESS_DIR, raising=False)
-    with metrics.shared_directory(1, tmp_path):
-        assert metrics.MULTIPROCESS_DIR not in os.environ
-    with metrics.shared_directory(4, tmp_path):
-        directory = Path(os.environ[metrics.MULTIPROCESS_DIR])
+    monkeypatch.delenv(exposition.MULTIPROCESS_DIR, raising=False)
+    with exposition.shared_directory(1, tmp_path):
+        assert exposition.MULTIPROCESS_DIR not in os.environ
+    with exposition.shared_directory(4, tmp_path):
+        directory = Path(os.environ[exposition.MULTIPROCESS_DIR])
         assert directory.parent == tmp_path.resolve()
         assert directory.is_dir()
         assert list(directory.iterdir()) == []
-    assert metrics.MULTIPROCESS_DIR not in os.environ
+    assert exposition.MULTIPROCESS_DIR not in os.environ
     assert not directory.exists()
-    monkeypatch.setenv(metrics.MULTIPROCESS_DIR, "/somewhere/chosen")
-    with metrics.shared_directory(4, tmp_path):
-        assert os.environ[metrics.MULTIPROCESS_DIR] == "/somewhere/chosen"
+    monkeypatch.setenv(exposition.MULTIPROCESS_DIR, "/somewhere/chosen")
+    with exposition.shared_directory(4, tmp_path):
+        assert os.environ[exposition.MULTIPROCESS_DIR] == "/somewhere/chosen"
 
 
 # --- tracing ------------------------------------------------------------------------------

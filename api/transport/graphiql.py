@@ -16,7 +16,9 @@ from __future__ import annotations
 import html
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from starlette.requests import Request
@@ -28,6 +30,8 @@ logger = logging.getLogger(__name__)
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 ASSETS_PATH = "/graphiql/assets"
 CACHE_CONTROL = "public, max-age=31536000, immutable"
+# The page's bearer token, minted at the app's `now`; the app is given one (or none).
+TokenProvider = Callable[[datetime], str]
 _MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
