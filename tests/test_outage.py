@@ -40,10 +40,10 @@ from api.settings import Settings
 from db import migrate
 from db.engine import Database, create_engine
 from db.tables import referral
+from tests.api.observability.scraping import sample, scrape
 from tests.conftest import IN_CI, START
 from tests.factories import make_actor, make_referral
 from tests.helpers import Actor, Api, MovableClock
-from tests.test_metrics import sample, scrape
 from tests.test_mutations import new_referral
 
 GQL = "application/graphql-response+json"
