@@ -67,3 +67,13 @@ def service_unavailable() -> HTTPError:
         code=ErrorCode.SERVICE_UNAVAILABLE,
         headers=retry_after(UNAVAILABLE_RETRY_SECONDS),
     )
+
+
+def unauthenticated(message: str) -> HTTPError:
+    """The refusal of a request without usable credentials (api.auth.tokens says why)."""
+    return HTTPError(
+        401,
+        message,
+        code="UNAUTHENTICATED",
+        headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
+    )

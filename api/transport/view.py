@@ -1,9 +1,9 @@
 """The GraphQL HTTP endpoint: Strawberry's ASGI view, with GraphQL-over-HTTP rules and auth.
 
-A request passes the cheap HTTP checks first (method, Accept, Content-Type, body size and
-shape; see negotiation, body and body_size), then authentication, then each operation runs
-under the deadline. The GraphiQL page's token, if any, is given (the CLI's development server
-gives the first demo organization's).
+A request passes the cheap HTTP checks first (method and Accept: negotiation; Content-Type,
+body size and shape: operations, body, body_size), then authentication, then each operation
+runs under the deadline. The GraphiQL page's token, if any, is given (the CLI's development
+server gives the first demo organization's).
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from api.observability.requests import request_id_from
 from api.schema import build_schema
 from api.settings import Settings
 from api.transport import persisted
-from api.transport.body import check_content_type, parse_body
 from api.transport.graphiql import TokenProvider, graphiql_html
 from api.transport.negotiation import (
     JSON,
@@ -45,12 +44,14 @@ from api.transport.negotiation import (
     negotiate,
     preferred_media_type,
 )
+from api.transport.operations import read_operations
 from api.transport.refusals import (
     UNAVAILABLE_RETRY_SECONDS,
     HTTPError,
     graphql_response,
     retry_after,
     service_unavailable,
+    unauthenticated,
 )
 from api.transport.results import (
     deadline_exceeded,
@@ -140,7 +141,7 @@ class GraphQLView(GraphQL[Context, None]):
                 raise HTTPError(404, "GraphiQL is disabled; send operations to this URL.")
             return await self.render_graphql_ide(request)
         media_type = negotiate(request.headers.get("accept"))
-        operations = await self._operations(adapter)
+        operations = await read_operations(adapter, self.settings)
         document_size.check_requests(operations, self.settings.max_document_bytes)
         now = self.clock()  # one instant per request: auth and every expiry check agree
         principal = await self._authenticate(request, now)
@@ -217,42 +218,11 @@ class GraphQLView(GraphQL[Context, None]):
             and accepts_html(request.headers.get("accept"))
         )
 
-    async def _operations(
-        self, request: AsyncHTTPRequestAdapter
-    ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """GET: Strawberry's query-parameter parsing; POST: a JSON body (413 comes from the
-        api.transport.body_size.BodySizeLimit middleware while the body is read)."""
-        if request.method == "GET":
-            try:
-                params = self.parse_query_params(request.query_params)
-            except HTTPException:
-                raise HTTPError(
-                    400, "The `variables` or `extensions` query parameter is not valid JSON."
-                ) from None
-            return persisted.request_data(params)
-        check_content_type(request.content_type)
-        settings = self.settings
-        payload = parse_body(
-            await request.get_body(),
-            max_operations=settings.max_batch_operations if settings.batching else None,
-        )
-        if isinstance(payload, list):
-            return [
-                persisted.request_data(params, where=f"Operation {index} of the batch: ")
-                for index, params in enumerate(payload)
-            ]
-        return persisted.request_data(payload)
-
     async def _authenticate(self, request: Request, now: datetime) -> Principal:
         try:
             return await self.authenticator.authenticate(request.headers.get("authorization"), now)
         except AuthenticationError as error:
-            raise HTTPError(
-                401,
-                str(error),
-                code="UNAUTHENTICATED",
-                headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
-            ) from None
+            raise unauthenticated(str(error)) from None
 
     async def _execute(
         self,
