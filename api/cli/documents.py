@@ -31,13 +31,8 @@ def validate_documents(schema: GraphQLSchema, paths: Iterable[Path]) -> list[str
     """One 'file:line:column: message' per problem, in file order."""
     problems: list[str] = []
     for path in paths:
-        try:
-            document = parse(Source(path.read_text(encoding="utf-8"), str(path)))
-        except OSError as error:
-            problems.append(f"{path}: cannot read: {error.strerror}")
-            continue
-        except GraphQLSyntaxError as error:
-            problems.append(_located(error, path))
+        document = _parsed(path, problems)
+        if document is None:
             continue
         problems += [_located(error, path) for error in validate(schema, document)]
     return problems
@@ -71,13 +66,8 @@ def operation_documents(
     operations: list[tuple[OperationDefinitionNode, Path]] = []
     fragments: dict[str, tuple[FragmentDefinitionNode, Path]] = {}
     for path in dict.fromkeys(paths):  # a file named twice counts once
-        try:
-            document = parse(Source(path.read_text(encoding="utf-8"), str(path)))
-        except OSError as error:
-            problems.append(f"{path}: cannot read: {error.strerror}")
-            continue
-        except GraphQLSyntaxError as error:
-            problems.append(_located(error, path))
+        document = _parsed(path, problems)
+        if document is None:
             continue
         for definition in document.definitions:
             if isinstance(definition, OperationDefinitionNode):
@@ -114,6 +104,17 @@ def operation_documents(
         if not errors:
             documents.append(PersistedDocument(name, path, print_ast(document)))
     return documents, problems
+
+
+def _parsed(path: Path, problems: list[str]) -> DocumentNode | None:
+    """A file's document, or None with the problem (unreadable, not GraphQL) noted."""
+    try:
+        return parse(Source(path.read_text(encoding="utf-8"), str(path)))
+    except OSError as error:
+        problems.append(f"{path}: cannot read: {error.strerror}")
+    except GraphQLSyntaxError as error:
+        problems.append(_located(error, path))
+    return None
 
 
 class _Spreads(Visitor):
