@@ -21,7 +21,8 @@ from api.observability.requests import RequestLog
 from api.settings import Settings
 from api.transport.body_size import BodySizeLimit
 from api.transport.cors import cors_middleware
-from api.transport.graphiql import TokenProvider, graphiql_asset
+from api.transport.graphiql import TokenProvider
+from api.transport.graphiql_assets import graphiql_asset
 from api.transport.health import healthz, readyz
 from api.transport.view import GraphQLView, utc_now
 from db.engine import Database, create_engine

@@ -14,20 +14,20 @@ import pytest
 from api.app import create_app
 from api.cli.tokens import graphiql_demo_token
 from api.settings import Settings
-from api.transport import graphiql
+from api.transport import graphiql_assets
 
 
 @pytest.fixture
 def fake_node_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A node_modules/ holding the allow-listed files (and one that is not), version 1.2.3."""
     root = tmp_path / "node_modules"
-    for asset in graphiql.ALLOWED:
+    for asset in graphiql_assets.ALLOWED:
         package = root / asset.package
         (package / asset.file).parent.mkdir(parents=True, exist_ok=True)
         (package / "package.json").write_text(json.dumps({"version": "1.2.3"}))
         (package / asset.file).write_text(f"/* {asset.package}/{asset.file} */")
     (root / "graphiql" / "not-allowed.js").write_text("/* not served */")
-    monkeypatch.setattr(graphiql, "NODE_MODULES", root)
+    monkeypatch.setattr(graphiql_assets, "NODE_MODULES", root)
     return root
 
 
@@ -56,8 +56,10 @@ async def test_the_page_names_no_other_host(client: httpx.AsyncClient) -> None:
     assert references
     for reference in references:
         assert reference.startswith(("/graphiql/assets/", "data:")), reference
-    assert set(references) >= set(graphiql.installed_assets().values()) - {
-        url for asset, url in graphiql.installed_assets().items() if asset in graphiql.SOURCE_MAPS
+    assert set(references) >= set(graphiql_assets.installed_assets().values()) - {
+        url
+        for asset, url in graphiql_assets.installed_assets().items()
+        if asset in graphiql_assets.SOURCE_MAPS
     }
     assert "/graphiql/assets/react@1.2.3/umd/react.production.min.js" in page
     assert "Bearer ey" in page  # development: the demo token
@@ -68,7 +70,7 @@ async def test_the_page_names_no_other_host(client: httpx.AsyncClient) -> None:
 async def test_assets_come_from_an_allow_list_with_a_long_cache(
     client: httpx.AsyncClient,
 ) -> None:
-    for asset, url in graphiql.installed_assets().items():
+    for asset, url in graphiql_assets.installed_assets().items():
         response = await client.get(url)
         assert response.status_code == 200, url
         assert response.text == f"/* {asset.package}/{asset.file} */"
@@ -89,7 +91,7 @@ async def test_assets_come_from_an_allow_list_with_a_long_cache(
 async def test_without_node_modules_the_page_says_how_to_install(
     client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(graphiql, "NODE_MODULES", tmp_path / "absent")
+    monkeypatch.setattr(graphiql_assets, "NODE_MODULES", tmp_path / "absent")
     page = await _page(client)
     assert "GraphiQL is not installed on this server" in page
     assert "npm ci" in page
@@ -105,5 +107,5 @@ async def test_assets_are_not_served_when_graphiql_is_disabled(tmp_path: Path) -
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", graphiql=False)
     transport = httpx.ASGITransport(app=create_app(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        url = next(iter(graphiql.installed_assets().values()))
+        url = next(iter(graphiql_assets.installed_assets().values()))
         assert (await client.get(url)).status_code == 404

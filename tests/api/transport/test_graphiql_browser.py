@@ -31,7 +31,7 @@ import pytest
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright, expect
 
-from api.transport import graphiql
+from api.transport import graphiql_assets
 from db import demo, migrate
 from db.engine import create_engine
 
@@ -153,8 +153,8 @@ def chromium() -> Path:
     """Debian's Chromium and the npm assets, checked before the server starts."""
     _require(CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium chromium-driver")
     try:
-        graphiql.installed_assets()
-    except graphiql.MissingAssets as error:
+        graphiql_assets.installed_assets()
+    except graphiql_assets.MissingAssets as error:
         _require(False, f"GraphiQL's npm assets are not installed (run `make install`): {error}")
     VAR.mkdir(exist_ok=True)
     (VAR / "graphiql-failure.png").unlink(missing_ok=True)
