@@ -1,5 +1,4 @@
-"""The `referrals` command: serve, migrate, load demo data, mint tokens, export the schema,
-load persisted operations (one module a command group)."""
+"""The `referrals` command: its groups (serve, db, demo, token, schema, persisted) assembled."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Frontend operation documents, checked against the schema and cut into the persisted
-operations' safelist; problems located by file, line and column."""
+"""Frontend operation files: validated against the schema, or cut into the safelist's documents.
+
+Problems are located by file, line and column.
+"""
 
 from __future__ import annotations
 

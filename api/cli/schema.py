@@ -1,5 +1,4 @@
-"""`referrals schema`: check the code's schema against a committed one, validate frontend
-documents against it, export it."""
+"""`referrals schema`: check against a committed schema, validate documents, export the SDL."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Development bearer tokens: `referrals token`, and the demo organizations' for `referrals
-demo tokens` and the development server's GraphiQL page."""
+"""Development bearer tokens: `referrals token`, the demo organizations', GraphiQL's.
+
+The demo organizations' serve `referrals demo tokens` and the development server's GraphiQL page.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""What a request sends: a POST's Content-Type and JSON body (one operation or a batch), and
-each operation's parameters, checked before anything parses the document."""
+"""A POST's body: its Content-Type, its JSON (one operation or a batch), each operation's fields."""
 
 from __future__ import annotations
 

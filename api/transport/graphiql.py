@@ -1,9 +1,8 @@
-"""The GraphiQL page, opened on a query of the nested referral graph, its assets served by the
-API itself (api.transport.graphiql_assets) and its Authorization header given by the app.
+"""The GraphiQL page: our default query, the given token, the assets the API serves itself.
 
-The page names no other host, so GraphiQL works on a network without internet. Without
-`node_modules/` the page still answers 200 and says how to install the assets, with the default
-query and header to use meanwhile.
+Its assets come from api.transport.graphiql_assets. The page names no other host, so GraphiQL
+works on a network without internet. Without `node_modules/` the page still answers 200 and says
+how to install the assets, with the default query and header to use meanwhile.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""GraphiQL's browser files, from node_modules/ at /graphiql/assets/: an allow-list, each file
-at its installed version with a year-long immutable cache.
+"""GraphiQL's browser files, served from node_modules/ by an allow-list at /graphiql/assets/.
 
 React, GraphiQL, its explorer plugin and graphql-ws (subscriptions over a WebSocket) come
 from the npm registry as pinned packages
 (`package.json`, `package-lock.json`; `make install` and `make run` run `npm ci`) and are
 served from `node_modules/` at `/graphiql/assets/<package>@<version>/<file>`: only the files
-of the allow-list below (a published npm version never changes, and the version is in the URL).
+of the allow-list below, each with a year-long immutable cache (a published npm version never
+changes, and the version is in the URL).
 """
 
 from __future__ import annotations

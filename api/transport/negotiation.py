@@ -1,5 +1,4 @@
-"""Which requests GraphQL over HTTP takes: the method, and the media type the Accept header
-lets the response use."""
+"""The methods GraphQL over HTTP takes, and the response media type the Accept header picks."""
 
 from __future__ import annotations
 

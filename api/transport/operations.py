@@ -1,5 +1,7 @@
-"""The operations a request carries: GET's query parameters or POST's JSON body (one operation
-or a batch), each checked; a persisted query's hash may stand in for its document."""
+"""The operations a request carries, from GET's query parameters or a POST's JSON body.
+
+One operation or a batch, each checked; a persisted query's hash may stand in for its document.
+"""
 
 from __future__ import annotations
 

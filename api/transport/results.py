@@ -1,5 +1,4 @@
-"""An operation's result over HTTP: its status code and body shape (GraphQL over HTTP), and
-the results made for operations that never ran."""
+"""An operation's result over HTTP: its status code and body shape, and results for refusals."""
 
 from __future__ import annotations
 
