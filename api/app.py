@@ -14,12 +14,16 @@ from starlette.routing import Route, WebSocketRoute
 
 from api.context import Clock
 from api.graph.events import EventHub, delivering
-from api.observability import metrics
+from api.observability import exposition
+from api.observability.pool_metrics import instrument_pool
+from api.observability.request_metrics import RequestMetrics
 from api.observability.requests import RequestLog
 from api.settings import Settings
-from api.transport.graphiql import graphiql_asset
+from api.transport.body_size import BodySizeLimit
+from api.transport.cors import cors_middleware
+from api.transport.graphiql import TokenProvider
+from api.transport.graphiql_assets import graphiql_asset
 from api.transport.health import healthz, readyz
-from api.transport.http import BodySizeLimit, cors_middleware
 from api.transport.view import GraphQLView, utc_now
 from db.engine import Database, create_engine
 
@@ -38,7 +42,14 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = utc_now,
+    graphiql_token: TokenProvider | None = None,
+) -> Starlette:
+    """The app; `graphiql_token` fills in the GraphiQL page's Authorization header (none given,
+    the page has none: the CLI's development server gives a demo organization's)."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -46,7 +57,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
         database = Database(create_engine(settings.database_url, pool_size=settings.db_pool_size))
         app.state.database = database
         if settings.metrics:
-            metrics.instrument_pool(database.engine)
+            instrument_pool(database.engine)
         # Subscriptions: committed changes (from every worker, on PostgreSQL) to this worker's
         # subscribers.
         app.state.events = EventHub(settings.subscription_queue_size)
@@ -57,12 +68,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
                 yield
         finally:
             await database.dispose()
-            metrics.worker_stopped()
+            exposition.worker_stopped()
 
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    view = GraphQLView(settings, clock)
+    view = GraphQLView(settings, clock, graphiql_token=graphiql_token)
     return Starlette(
         # The view answers every method itself: 405 with `Allow` and a GraphQL error body.
         routes=[
@@ -71,14 +82,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
             WebSocketRoute("/graphql", view),  # subscriptions (graphql-transport-ws)
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            *([Route("/metrics", metrics.metrics)] if settings.metrics else []),
+            *([Route("/metrics", exposition.metrics)] if settings.metrics else []),
             # GraphiQL's React and GraphiQL files, from node_modules/ (an allow-list).
             *([Route("/graphiql/assets/{path:path}", graphiql_asset)] if settings.graphiql else []),
         ],
         # CORS outermost, so that even a 413 carries its headers and a browser can read it.
         middleware=[
             Middleware(RequestLog),
-            *([Middleware(metrics.RequestMetrics)] if settings.metrics else []),
+            *([Middleware(RequestMetrics)] if settings.metrics else []),
             *cors_middleware(settings.cors_origins),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],

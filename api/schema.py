@@ -28,7 +28,7 @@ from api.guards.budget import InMemoryRateLimitStore
 from api.guards.document_cache import CachedDocuments, DocumentCache
 from api.guards.extension import QueryCost
 from api.guards.shape import shape_rule
-from api.observability.metrics import OperationMetrics
+from api.observability.operation_metrics import OperationMetrics
 from api.observability.tracing import tracing_extensions
 from api.settings import Settings
 

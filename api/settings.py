@@ -138,18 +138,25 @@ class Settings:
                 f"{most_points(settings.max_cost)}, the points of an operation at "
                 f"MAX_QUERY_COST ({settings.max_cost}); else such an operation could never run"
             )
-        if len(settings.jwt_secret) < 32:
-            raise SettingsError("JWT_SECRET must be at least 32 characters (HS256 key strength)")
-        if settings.is_production and settings.jwt_secret == DEVELOPMENT_JWT_SECRET:
-            raise SettingsError(
-                "JWT_SECRET must be set in production; the development secret is public"
-            )
+        check_jwt_secret(settings)
         if settings.apq_max_document_bytes > settings.apq_max_bytes_per_organization:
             raise SettingsError(
                 "APQ_MAX_DOCUMENT_BYTES must not exceed APQ_MAX_BYTES_PER_ORGANIZATION "
                 f"({settings.apq_max_document_bytes} > {settings.apq_max_bytes_per_organization})"
             )
         return settings
+
+
+def check_jwt_secret(settings: Settings) -> None:
+    """SettingsError unless JWT_SECRET is strong enough and, in production, not the public
+    development secret. `from_env` checks it, and so does the authenticator at start-up (for
+    settings built in code)."""
+    if len(settings.jwt_secret) < 32:
+        raise SettingsError("JWT_SECRET must be at least 32 characters (HS256 key strength)")
+    if settings.is_production and settings.jwt_secret == DEVELOPMENT_JWT_SECRET:
+        raise SettingsError(
+            "JWT_SECRET must be set in production; the development secret is public"
+        )
 
 
 def _origins(raw: str) -> tuple[str, ...]:

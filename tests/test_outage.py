@@ -40,10 +40,10 @@ from api.settings import Settings
 from db import migrate
 from db.engine import Database, create_engine
 from db.tables import referral
+from tests.api.observability.scraping import sample, scrape
 from tests.conftest import IN_CI, START
 from tests.factories import make_actor, make_referral, new_referral
 from tests.helpers import Actor, Api, MovableClock
-from tests.test_metrics import sample, scrape
 
 GQL = "application/graphql-response+json"
 JSON = "application/json"

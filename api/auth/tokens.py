@@ -17,7 +17,7 @@ from typing import Any
 import jwt
 
 from api.auth.jwks import ALGORITHMS, JwksStore, KeysUnavailable, UnknownKey, jwks_store
-from api.settings import DEVELOPMENT_JWT_SECRET, Settings, SettingsError
+from api.settings import Settings, SettingsError, check_jwt_secret
 
 DEVELOPMENT_ALGORITHM = "HS256"  # without a JWKS, outside production only
 REQUIRED_CLAIMS = ("exp", "sub", "org")
@@ -136,10 +136,7 @@ def check_settings(settings: Settings) -> None:
             f"{', '.join(missing)} must be set in production: tokens are RS256/ES256, verified"
             " against the identity provider's key set (JWKS), issuer and audience"
         )
-    if settings.jwt_secret == DEVELOPMENT_JWT_SECRET:
-        raise SettingsError(
-            "JWT_SECRET must be set in production; the development secret is public"
-        )
+    check_jwt_secret(settings)
 
 
 def _bearer_token(authorization: str | None) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from strawberry.http import GraphQLRequestData
 
-from api.transport import http
+from api.transport.refusals import HTTPError
 
 CODE = "DOCUMENT_TOO_LARGE"
 
@@ -38,4 +38,4 @@ def check_requests(requests: GraphQLRequestData | Iterable[GraphQLRequestData], 
     for data in [requests] if isinstance(requests, GraphQLRequestData) else requests:
         size = document_bytes(data.query, limit) if data.query else None
         if size is not None:
-            raise http.HTTPError(413, message(size, limit), code=CODE)
+            raise HTTPError(413, message(size, limit), code=CODE)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from api.settings import Settings
 
@@ -24,6 +25,4 @@ def _no_arguments(_arguments: dict[str, Any], _info: Any) -> dict[str, Any]:
 def tracing_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     if not settings.tracing:
         return []
-    from strawberry.extensions.tracing import OpenTelemetryExtension
-
     return [lambda: OpenTelemetryExtension(arg_filter=_no_arguments)]

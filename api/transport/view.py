@@ -1,7 +1,9 @@
 """The GraphQL HTTP endpoint: Strawberry's ASGI view, with GraphQL-over-HTTP rules and auth.
 
-A request passes the cheap HTTP checks first (method, Accept, Content-Type, body size and
-shape; see api.transport.http), then authentication, then each operation runs under the deadline.
+A request passes the cheap HTTP checks first (method and Accept: negotiation; Content-Type,
+body size and shape: operations, body, body_size), then authentication, then each operation
+runs under the deadline. The GraphiQL page's token, if any, is given (the CLI's development
+server gives the first demo organization's).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth.tokens import AuthenticationError, Authenticator, Principal, mint_token
+from api.auth.tokens import AuthenticationError, Authenticator, Principal
 from api.context import Clock, Context
 from api.errors import is_outage, log_outage
 from api.graph.subscriptions import SocketContext, TextWebSocketAdapter
@@ -33,8 +35,31 @@ from api.guards import document_size
 from api.observability.requests import request_id_from
 from api.schema import build_schema
 from api.settings import Settings
-from api.transport import http, persisted
-from api.transport.graphiql import graphiql_html
+from api.transport import persisted
+from api.transport.graphiql import TokenProvider, graphiql_html
+from api.transport.negotiation import (
+    JSON,
+    accepts_html,
+    check_method,
+    negotiate,
+    preferred_media_type,
+)
+from api.transport.operations import read_operations
+from api.transport.refusals import (
+    UNAVAILABLE_RETRY_SECONDS,
+    HTTPError,
+    graphql_response,
+    retry_after,
+    service_unavailable,
+    unauthenticated,
+)
+from api.transport.results import (
+    deadline_exceeded,
+    is_unavailable,
+    request_error,
+    shaped,
+    status_code,
+)
 
 
 def utc_now() -> datetime:
@@ -46,7 +71,9 @@ class GraphQLView(GraphQL[Context, None]):
 
     websocket_adapter_class = TextWebSocketAdapter
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, *, graphiql_token: TokenProvider | None = None
+    ) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -59,6 +86,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.settings = settings
         self.clock = clock
+        self.graphiql_token = graphiql_token
         self.authenticator = Authenticator(settings)  # refuses unfit token settings at start-up
         self.persisted = persisted.PersistedOperations(settings, self.schema)
 
@@ -72,18 +100,18 @@ class GraphQLView(GraphQL[Context, None]):
         if isinstance(request, WebSocket):  # subscriptions: Strawberry's protocol handler
             return await super().run(request, context, root_value)
         # Refusals use the negotiated media type when there is one (406 falls back to JSON).
-        media_type = http.preferred_media_type(request.headers.get("accept")) or http.JSON
+        media_type = preferred_media_type(request.headers.get("accept")) or JSON
         try:
             return await self._answer(request)
-        except http.HTTPError as error:
+        except HTTPError as error:
             return error.response(media_type)
         except HTTPException as error:  # Strawberry's own refusals, e.g. an unknown operation
-            return http.HTTPError(error.status_code, error.reason).response(media_type)
+            return HTTPError(error.status_code, error.reason).response(media_type)
         except Exception as error:  # the database, met outside execution (persisted queries)
             if not is_outage(error):
                 raise
             log_outage(error, getattr(request.state, "request_id", "-"))
-            return http.service_unavailable().response(media_type)
+            return service_unavailable().response(media_type)
 
     async def get_context(  # type: ignore[override]  # WebSocket only: HTTP builds its own
         self, request: WebSocket, response: WebSocket
@@ -107,13 +135,13 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def _answer(self, request: Request) -> Response:
         adapter = self.request_adapter_class(request)
-        http.check_method(adapter.method)
+        check_method(adapter.method)
         if self.should_render_graphql_ide(adapter):
             if not self.graphql_ide:
-                raise http.HTTPError(404, "GraphiQL is disabled; send operations to this URL.")
+                raise HTTPError(404, "GraphiQL is disabled; send operations to this URL.")
             return await self.render_graphql_ide(request)
-        media_type = http.negotiate(request.headers.get("accept"))
-        operations = await self._operations(adapter)
+        media_type = negotiate(request.headers.get("accept"))
+        operations = await read_operations(adapter, self.settings)
         document_size.check_requests(operations, self.settings.max_document_bytes)
         now = self.clock()  # one instant per request: auth and every expiry check agree
         principal = await self._authenticate(request, now)
@@ -140,15 +168,15 @@ class GraphQLView(GraphQL[Context, None]):
             cost=(result.extensions or {}).get("cost", {}).get("requested"),
             outcome="errors" if result.errors else "ok",
         )
-        status = http.status_code(result, media_type)
+        status = status_code(result, media_type)
         rate_limit = operation_context.rate_limit
         headers = rate_limit.headers() if rate_limit else {}
         if operation_context.retry_after is not None:  # the rate limit refused it
-            status, headers = 429, headers | http.retry_after(operation_context.retry_after)
-        elif http.is_unavailable(result):  # the database is down: 503
-            headers |= http.retry_after(http.UNAVAILABLE_RETRY_SECONDS)
-        body = http.shaped(await self.process_result(request, result), status, media_type)
-        return http.graphql_response(self.encode_json(body), status, media_type, headers)
+            status, headers = 429, headers | retry_after(operation_context.retry_after)
+        elif is_unavailable(result):  # the database is down: 503
+            headers |= retry_after(UNAVAILABLE_RETRY_SECONDS)
+        body = shaped(await self.process_result(request, result), status, media_type)
+        return graphql_response(self.encode_json(body), status, media_type, headers)
 
     async def _batch(
         self,
@@ -169,63 +197,32 @@ class GraphQLView(GraphQL[Context, None]):
             )
         )
         bodies = [
-            http.shaped(
+            shaped(
                 await self.process_result(request, result),
-                http.status_code(result, media_type),
+                status_code(result, media_type),
                 media_type,
             )
             for result in results
         ]
         waits = [member.retry_after for member in contexts if member.retry_after is not None]
-        if any(http.is_unavailable(result) for result in results):
-            waits.append(http.UNAVAILABLE_RETRY_SECONDS)
-        headers = http.retry_after(max(waits)) if waits else {}
-        return http.graphql_response(self.encode_json(bodies), 200, media_type, headers)
+        if any(is_unavailable(result) for result in results):
+            waits.append(UNAVAILABLE_RETRY_SECONDS)
+        headers = retry_after(max(waits)) if waits else {}
+        return graphql_response(self.encode_json(bodies), 200, media_type, headers)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """A browser opening the URL: GET, no `query`, and HTML named in Accept."""
         return (
             request.method == "GET"
             and request.query_params.get("query") is None
-            and http.accepts_html(request.headers.get("accept"))
+            and accepts_html(request.headers.get("accept"))
         )
-
-    async def _operations(
-        self, request: AsyncHTTPRequestAdapter
-    ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """GET: Strawberry's query-parameter parsing; POST: a JSON body (413 comes from the
-        api.transport.http.BodySizeLimit middleware while the body is read)."""
-        if request.method == "GET":
-            try:
-                params = self.parse_query_params(request.query_params)
-            except HTTPException:
-                raise http.HTTPError(
-                    400, "The `variables` or `extensions` query parameter is not valid JSON."
-                ) from None
-            return persisted.request_data(params)
-        http.check_content_type(request.content_type)
-        settings = self.settings
-        payload = http.parse_body(
-            await request.get_body(),
-            max_operations=settings.max_batch_operations if settings.batching else None,
-        )
-        if isinstance(payload, list):
-            return [
-                persisted.request_data(params, where=f"Operation {index} of the batch: ")
-                for index, params in enumerate(payload)
-            ]
-        return persisted.request_data(payload)
 
     async def _authenticate(self, request: Request, now: datetime) -> Principal:
         try:
             return await self.authenticator.authenticate(request.headers.get("authorization"), now)
         except AuthenticationError as error:
-            raise http.HTTPError(
-                401,
-                str(error),
-                code="UNAUTHENTICATED",
-                headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
-            ) from None
+            raise unauthenticated(str(error)) from None
 
     async def _execute(
         self,
@@ -255,10 +252,10 @@ class GraphQLView(GraphQL[Context, None]):
             # Loads are shielded from a single field's cancellation; the whole operation's end
             # must still stop them, and the queries behind them.
             context.loaders.abandon()
-            return http.deadline_exceeded(seconds)
+            return deadline_exceeded(seconds)
         except HTTPException as error:
             if isinstance(error.__cause__, InvalidOperationTypeError) and adapter.method == "GET":
-                raise http.HTTPError(
+                raise HTTPError(
                     405, f"{error.reason}; send them with POST.", headers={"Allow": "POST"}
                 ) from None
             raise
@@ -273,21 +270,11 @@ class GraphQLView(GraphQL[Context, None]):
         """One operation of a batch: a refusal becomes its own result, not the batch's."""
         try:
             return await self._execute(request, adapter, data, context)
-        except http.HTTPError as error:
-            return http.request_error(error.message)
+        except HTTPError as error:
+            return request_error(error.message)
         except HTTPException as error:
-            return http.request_error(error.reason)
+            return request_error(error.reason)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        token = None
-        if not self.settings.is_production:
-            from db.demo import DEMO_ORGANIZATIONS  # development only: the demo data's ids
-
-            demo = DEMO_ORGANIZATIONS[0]
-            token = mint_token(
-                self.settings,
-                organization_id=demo.id,
-                user_id=demo.demo_user_id,
-                now=self.clock(),
-            )
+        token = self.graphiql_token(self.clock()) if self.graphiql_token else None
         return HTMLResponse(graphiql_html(bearer_token=token))

@@ -139,14 +139,6 @@ def _unsigned(claims: dict[str, object]) -> str:
     return jwt.encode(claims, "", algorithm="none")
 
 
-async def test_graphiql_page_needs_no_token_and_carries_a_demo_one(api: Api) -> None:
-    response = await api.client.get("/graphql", headers={"Accept": "text/html"})
-    assert response.status_code == 200
-    assert "graphiql" in response.text.lower()
-    assert "Bearer ey" in response.text
-    assert "referrals(first: 5" in response.text
-
-
 def test_minted_tokens_carry_the_claims(api: Api) -> None:
     org, user = uuid.uuid4(), uuid.uuid4()
     token = mint_token(api.settings, organization_id=org, user_id=user, now=api.clock())

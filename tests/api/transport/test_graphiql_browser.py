@@ -1,4 +1,4 @@
-"""GraphiQL with its assets served by the API itself, and tried in a real browser.
+"""GraphiQL tried in a real browser, as a developer opens it.
 
 The browser test starts the real server (uvicorn on 127.0.0.1, a free port, a SQLite file with
 demo data), opens /graphql in Debian's headless Chromium through Playwright, runs the default
@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,13 +31,11 @@ import pytest
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright, expect
 
-from api.app import create_app
-from api.settings import Settings
-from api.transport import graphiql
+from api.transport import graphiql_assets
 from db import demo, migrate
 from db.engine import create_engine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 VAR = ROOT / "var"
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium on a machine without internet: no background traffic, no sandbox as root.
@@ -74,103 +71,6 @@ def _require(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (the browser test must run in CI; .ci/run installs it)")
     pytest.skip(reason)
-
-
-# --- The page and its assets, without a browser -------------------------------------------
-
-
-@pytest.fixture
-def fake_node_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A node_modules/ holding the allow-listed files (and one that is not), version 1.2.3."""
-    root = tmp_path / "node_modules"
-    for asset in graphiql.ALLOWED:
-        package = root / asset.package
-        (package / asset.file).parent.mkdir(parents=True, exist_ok=True)
-        (package / "package.json").write_text(json.dumps({"version": "1.2.3"}))
-        (package / asset.file).write_text(f"/* {asset.package}/{asset.file} */")
-    (root / "graphiql" / "not-allowed.js").write_text("/* not served */")
-    monkeypatch.setattr(graphiql, "NODE_MODULES", root)
-    return root
-
-
-@pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """The app without its lifespan: the page and the assets touch no database."""
-    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-async def _page(client: httpx.AsyncClient) -> str:
-    response = await client.get("/graphql", headers={"Accept": "text/html"})
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/html")
-    return response.text
-
-
-@pytest.mark.usefixtures("fake_node_modules")
-async def test_the_page_names_no_other_host(client: httpx.AsyncClient) -> None:
-    page = await _page(client)
-    assert not re.search(r"https?:", page), "the page must not load anything from another host"
-    references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", page)
-    assert references
-    for reference in references:
-        assert reference.startswith(("/graphiql/assets/", "data:")), reference
-    assert set(references) >= set(graphiql.installed_assets().values()) - {
-        url for asset, url in graphiql.installed_assets().items() if asset in graphiql.SOURCE_MAPS
-    }
-    assert "/graphiql/assets/react@1.2.3/umd/react.production.min.js" in page
-    assert "Bearer ey" in page  # development: the demo token
-    assert "referrals(first: 5" in page  # the default query
-
-
-@pytest.mark.usefixtures("fake_node_modules")
-async def test_assets_come_from_an_allow_list_with_a_long_cache(
-    client: httpx.AsyncClient,
-) -> None:
-    for asset, url in graphiql.installed_assets().items():
-        response = await client.get(url)
-        assert response.status_code == 200, url
-        assert response.text == f"/* {asset.package}/{asset.file} */"
-        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
-        assert response.headers["x-content-type-options"] == "nosniff"
-        kind = {".js": "text/javascript", ".css": "text/css", ".map": "application/json"}
-        assert response.headers["content-type"].startswith(kind[Path(asset.file).suffix])
-    for refused in (
-        "/graphiql/assets/graphiql@1.2.3/not-allowed.js",  # present but not allowed
-        "/graphiql/assets/graphiql@1.2.3/package.json",
-        "/graphiql/assets/graphiql@9.9.9/graphiql.min.js",  # not the installed version
-        "/graphiql/assets/graphiql/graphiql.min.js",
-        "/graphiql/assets/graphiql@1.2.3/%2e%2e/react/package.json",
-    ):
-        assert (await client.get(refused)).status_code == 404, refused
-
-
-async def test_without_node_modules_the_page_says_how_to_install(
-    client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(graphiql, "NODE_MODULES", tmp_path / "absent")
-    page = await _page(client)
-    assert "GraphiQL is not installed on this server" in page
-    assert "npm ci" in page
-    assert "<script" not in page
-    assert not re.search(r"https?:", page)
-    assert "Authorization: Bearer ey" in page  # what to send meanwhile
-    assert "referrals(first: 5" in page
-    assert (await client.get("/graphiql/assets/react@18.3.1/umd/react.js")).status_code == 404
-
-
-@pytest.mark.usefixtures("fake_node_modules")
-async def test_assets_are_not_served_when_graphiql_is_disabled(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", graphiql=False)
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        url = next(iter(graphiql.installed_assets().values()))
-        assert (await client.get(url)).status_code == 404
-
-
-# --- In Chromium, against the real server ------------------------------------------------
 
 
 def _in_thread(function: Callable[[str], None], argument: str) -> None:
@@ -216,7 +116,8 @@ def _wait_until_serving(process: subprocess.Popen[bytes], base: str, log: Path) 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    """`uvicorn api.app:create_app` on 127.0.0.1 with a migrated SQLite file of demo data."""
+    """`uvicorn api.cli.serve:served_app` (what `referrals serve` runs) on 127.0.0.1 with a
+    migrated SQLite file of demo data."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'referrals.db'}"
     _in_thread(migrate.upgrade, url)
     _in_thread(_load_demo, url)
@@ -227,7 +128,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     with log.open("wb") as output:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"),
+                *(sys.executable, "-m", "uvicorn", "api.cli.serve:served_app", "--factory"),
                 *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
             ],
             cwd=ROOT,
@@ -252,8 +153,8 @@ def chromium() -> Path:
     """Debian's Chromium and the npm assets, checked before the server starts."""
     _require(CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install chromium chromium-driver")
     try:
-        graphiql.installed_assets()
-    except graphiql.MissingAssets as error:
+        graphiql_assets.installed_assets()
+    except graphiql_assets.MissingAssets as error:
         _require(False, f"GraphiQL's npm assets are not installed (run `make install`): {error}")
     VAR.mkdir(exist_ok=True)
     (VAR / "graphiql-failure.png").unlink(missing_ok=True)

@@ -1,15 +1,13 @@
-"""The `referrals` command: tokens and the schema file."""
+"""`referrals token`: a development token for the given organization and user."""
 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import jwt
 from typer.testing import CliRunner
 
 from api.cli.commands import app
-from api.schema import schema_sdl
 
 SECRET = "cli-test-secret-" + "x" * 32
 
@@ -27,10 +25,3 @@ def test_token_refuses_an_id_that_is_not_a_uuid() -> None:
     result = CliRunner().invoke(app, ["token", "--org", "acme", "--user", str(uuid.uuid4())])
     assert result.exit_code != 0
     assert "org" in result.output
-
-
-def test_schema_export_writes_the_sdl(tmp_path: Path) -> None:
-    target = tmp_path / "schema.graphql"
-    result = CliRunner().invoke(app, ["schema", "export", "--output", str(target)])
-    assert result.exit_code == 0, result.output
-    assert target.read_text() == schema_sdl()

@@ -58,16 +58,24 @@ def test_gc_tuning_is_on_by_default_and_can_be_turned_off() -> None:
     assert Settings.from_env({"GC_TUNING": "false"}).gc_tuning is False
 
 
-def test_tuning_freezes_start_up_objects_and_raises_the_threshold() -> None:
-    import gc
-
-    from api.app import GC_THRESHOLDS, tune_garbage_collector
-
-    before = gc.get_threshold()
-    try:
-        tune_garbage_collector()
-        assert gc.get_threshold() == GC_THRESHOLDS
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*before)
+def test_the_quota_settings_come_from_the_environment_and_are_checked() -> None:
+    defaults = Settings.from_env({})
+    assert (
+        defaults.apq_max_documents_per_organization,
+        defaults.apq_max_bytes_per_organization,
+        defaults.apq_max_document_bytes,
+        defaults.persisted_cache_bytes,
+    ) == (500, 4 * 1024 * 1024, 32 * 1024, 16 * 1024 * 1024)
+    changed = Settings.from_env(
+        {"APQ_MAX_DOCUMENTS_PER_ORGANIZATION": "50", "APQ_MAX_DOCUMENT_BYTES": "8192"}
+    )
+    assert (changed.apq_max_documents_per_organization, changed.apq_max_document_bytes) == (
+        50,
+        8192,
+    )
+    with pytest.raises(SettingsError, match="APQ_MAX_DOCUMENTS_PER_ORGANIZATION must be at"):
+        Settings.from_env({"APQ_MAX_DOCUMENTS_PER_ORGANIZATION": "0"})
+    with pytest.raises(SettingsError, match="APQ_MAX_DOCUMENT_BYTES must not exceed"):
+        Settings.from_env(
+            {"APQ_MAX_DOCUMENT_BYTES": "65536", "APQ_MAX_BYTES_PER_ORGANIZATION": "32768"}
+        )

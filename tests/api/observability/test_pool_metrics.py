@@ -1,0 +1,14 @@
+"""The pool gauge follows the database pool's checkouts and checkins."""
+
+from __future__ import annotations
+
+from tests.api.observability.scraping import sample, scrape
+from tests.helpers import Api
+
+
+async def test_the_pool_gauge_follows_checkouts(api: Api) -> None:
+    in_use = "referrals_db_pool_connections_in_use"
+    before = sample(await scrape(api), in_use)
+    async with api.database.engine.connect():
+        assert sample(await scrape(api), in_use) == before + 1
+    assert sample(await scrape(api), in_use) == before

@@ -1,0 +1,32 @@
+"""Liveness and readiness, outside GraphQL and without a token."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from db.migrate import head_revision
+from tests.helpers import Api
+
+
+async def test_health_and_readiness_need_no_token(api: Api) -> None:
+    health = await api.client.get("/healthz")
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    ready = await api.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+
+
+async def test_readiness_fails_when_migrations_are_behind(api: Api) -> None:
+    head = head_revision()
+    async with api.database.engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    try:
+        ready = await api.client.get("/readyz")
+    finally:  # the PostgreSQL test database is shared by the session: put it back
+        async with api.database.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+    assert ready.status_code == 503
+    assert ready.json() == {
+        "status": "unavailable",
+        "reason": f"migrations at 0001, expected {head}",
+    }
