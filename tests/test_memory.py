@@ -25,8 +25,9 @@ REFERRAL_PAGE = (
 # 100 are full), 16 clients, 150 requests of the read mix a round (~5 s of server CPU).
 # Measured on the 2-core machine, rounds 2-4 against round 1: before the fix +23% / +39% /
 # +44% (still climbing: a request's rows waited in reference cycles for a full collection);
-# after it, the worst of several runs +8.7% with no climb. 15% is the bound; the
-# second check (round 4 within 10% of round 2) catches a steady climb that starts lower.
+# after it, at most +1.8% and +5.9% in two runs (+8.7% in one with other thresholds). 15% is
+# the bound; the second check (round 4 within 10% of round 2) catches a steady climb
+# that starts lower.
 ROUNDS = Plan(referrals=300, rounds=4, requests_per_round=150, settle_s=1.0, idle_s=0.0)
 WITHIN_FIRST_ROUND = 0.15
 CLIMB_AFTER_SECOND_ROUND = 0.10
