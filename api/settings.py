@@ -68,7 +68,8 @@ class Settings:
     metrics: bool = True
     tracing: bool = False
     # Freeze start-up objects out of the garbage collector and collect the young generation
-    # less often: a 100-referral page allocates tens of thousands of short-lived objects.
+    # less often: a 100-referral page allocates tens of thousands of short-lived objects
+    # (api.app.GC_THRESHOLDS says how often each generation is collected).
     gc_tuning: bool = True
 
     @property

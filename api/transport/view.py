@@ -259,6 +259,8 @@ class GraphQLView(GraphQL[Context, None]):
                     405, f"{error.reason}; send them with POST.", headers={"Allow": "POST"}
                 ) from None
             raise
+        finally:
+            context.loaders.release()  # a finished operation's rows go now, not at the next GC
 
     async def _execute_member(
         self,
