@@ -11,7 +11,7 @@ NODE_INSTALLED := node_modules/.installed
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	touch $(INSTALLED)
 
 install: $(INSTALLED) $(NODE_INSTALLED)
@@ -57,7 +57,6 @@ schema-check: $(INSTALLED)
 # The benchmark of issue 6 (not part of `make test`): our API against a hand-written floor,
 # on SQLite and on PostgreSQL at 127.0.0.1:5432; writes bench/RESULTS.md. About 6 minutes.
 bench: $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:

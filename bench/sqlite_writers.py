@@ -67,7 +67,7 @@ async def _no_queue(self: engine_module.Database) -> AsyncIterator[None]:
 async def run(path: Path, *, writers: int, rounds: int) -> int:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{path}",
-        cost_budget=10**9,
+        rate_limit_points=10**9,
         gc_tuning=False,
         metrics=False,
     )
