@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from api.errors import is_unexpected
+from api.errors import ErrorCode, is_unexpected
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -124,7 +124,9 @@ def error_code(error: GraphQLError) -> str:
     code = (error.extensions or {}).get("code")
     if isinstance(code, str):
         return code
-    return "INTERNAL_SERVER_ERROR" if is_unexpected(error) else "GRAPHQL_VALIDATION_FAILED"
+    if is_unexpected(error):
+        return ErrorCode.INTERNAL_SERVER_ERROR.value
+    return ErrorCode.GRAPHQL_VALIDATION_FAILED.value
 
 
 class RequestMetrics:

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from graphql import GraphQLError
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -23,21 +22,21 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
-from api.errors import ErrorCode
+from api.errors import ApiError, ErrorCode, OperationError
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED_METHODS = ("GET", "POST")
 
 # Errors that end an operation with a status of their own under graphql-response+json.
-STATUS_BY_ERROR_CODE: Mapping[str, int] = {"DEADLINE_EXCEEDED": HTTPStatus.GATEWAY_TIMEOUT}
+STATUS_BY_ERROR_CODE: Mapping[str, int] = {ErrorCode.DEADLINE_EXCEEDED: HTTPStatus.GATEWAY_TIMEOUT}
 # The database is down: 503 under either media type, so that load balancers, proxies and
 # clients' retry logic see a retryable failure rather than a success holding an error.
 UNAVAILABLE = ErrorCode.SERVICE_UNAVAILABLE
 UNAVAILABLE_RETRY_SECONDS = 5  # about how long a PostgreSQL restart or failover takes
 
 
-class HTTPError(Exception):
+class HTTPError(ApiError):
     """A request refused at the HTTP level; the message is safe to show the caller."""
 
     def __init__(
@@ -45,17 +44,17 @@ class HTTPError(Exception):
         status_code: int,
         message: str,
         *,
-        code: str | None = None,
+        code: ErrorCode | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
-        self.code = code or HTTPStatus(status_code).name
+        self.code = code or ErrorCode.of_status(status_code)
         self.headers = dict(headers or {})
 
     def response(self, media_type: str = JSON) -> Response:
-        body = {"errors": [{"message": self.message, "extensions": {"code": self.code}}]}
+        body = {"errors": [{"message": self.message, "extensions": {"code": self.code.value}}]}
         return graphql_response(json.dumps(body), self.status_code, media_type, self.headers)
 
 
@@ -286,18 +285,15 @@ def request_data(params: Mapping[str, Any], *, where: str = "") -> GraphQLReques
 
 def request_error(message: str) -> ExecutionResult:
     """An operation refused before it started, as a result of its own (a batch's member)."""
-    return PreExecutionError(
-        data=None, errors=[GraphQLError(message, extensions={"code": "BAD_REQUEST"})]
-    )
+    return PreExecutionError(data=None, errors=[OperationError(message, ErrorCode.BAD_REQUEST)])
 
 
 def deadline_exceeded(seconds: float) -> ExecutionResult:
     return ExecutionResult(
         data=None,
         errors=[
-            GraphQLError(
-                f"The operation exceeded its {seconds:g} s deadline.",
-                extensions={"code": "DEADLINE_EXCEEDED"},
+            OperationError(
+                f"The operation exceeded its {seconds:g} s deadline.", ErrorCode.DEADLINE_EXCEEDED
             )
         ],
     )
@@ -419,7 +415,7 @@ class BodySizeLimit:
         error = HTTPError(
             413,
             f"The request body exceeds the limit of {self.max_bytes} bytes.",
-            code="PAYLOAD_TOO_LARGE",
+            code=ErrorCode.PAYLOAD_TOO_LARGE,
         )
         media_type = preferred_media_type(headers.get("accept")) or JSON
         await error.response(media_type)(scope, receive, send)

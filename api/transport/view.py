@@ -25,11 +25,12 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth.tokens import AuthenticationError, Authenticator, Principal, mint_token
+from api.auth.tokens import Authenticator, Principal, mint_token
 from api.context import Clock, Context
-from api.errors import is_outage, log_outage
+from api.errors import AuthenticationError, is_outage, log_outage
 from api.graph.subscriptions import SocketContext, TextWebSocketAdapter
 from api.guards import document_size
+from api.guards import responses as guards
 from api.observability.requests import request_id_from
 from api.schema import build_schema
 from api.settings import Settings
@@ -140,12 +141,10 @@ class GraphQLView(GraphQL[Context, None]):
             cost=(result.extensions or {}).get("cost", {}).get("requested"),
             outcome="errors" if result.errors else "ok",
         )
-        status = http.status_code(result, media_type)
-        rate_limit = operation_context.rate_limit
-        headers = rate_limit.headers() if rate_limit else {}
-        if operation_context.retry_after is not None:  # the rate limit refused it
-            status, headers = 429, headers | http.retry_after(operation_context.retry_after)
-        elif http.is_unavailable(result):  # the database is down: 503
+        status, headers = guards.operation_response(
+            result, operation_context.rate_limit, http.status_code(result, media_type)
+        )
+        if http.is_unavailable(result):  # the database is down: 503
             headers |= http.retry_after(http.UNAVAILABLE_RETRY_SECONDS)
         body = http.shaped(await self.process_result(request, result), status, media_type)
         return http.graphql_response(self.encode_json(body), status, media_type, headers)
@@ -176,7 +175,7 @@ class GraphQLView(GraphQL[Context, None]):
             )
             for result in results
         ]
-        waits = [member.retry_after for member in contexts if member.retry_after is not None]
+        waits = guards.rate_limit_waits(results)
         if any(http.is_unavailable(result) for result in results):
             waits.append(http.UNAVAILABLE_RETRY_SECONDS)
         headers = http.retry_after(max(waits)) if waits else {}
@@ -223,7 +222,7 @@ class GraphQLView(GraphQL[Context, None]):
             raise http.HTTPError(
                 401,
                 str(error),
-                code="UNAUTHENTICATED",
+                code=error.code,
                 headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
             ) from None
 
