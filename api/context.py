@@ -25,11 +25,9 @@ class Context:
     viewer: Viewer
     loaders: Loaders
     request_id: str = "-"
-    # Set when the organization's rate limit refused the operation: the response becomes a
-    # 429 with Retry-After.
-    retry_after: float | None = None
-    # The organization's rate limit after this operation was charged (the `rateLimit` field
-    # and the X-RateLimit-* headers show it), and the objects the operation may load.
+    # Set by the guards (api.guards.extension) before the operation executes: the
+    # organization's rate limit after this operation was charged (the `rateLimit` field and
+    # the X-RateLimit-* headers show it), and the objects the operation may load.
     rate_limit: RateLimitState | None = None
     node_count: int | None = None
 

@@ -1,4 +1,4 @@
-"""Errors a client caused, the code every error carries, and which errors are shown as they are."""
+"""The API's errors: one ErrorCode enum, one exception family, and which errors are masked."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from enum import StrEnum
+from http import HTTPStatus
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
@@ -16,24 +17,82 @@ errors_log = logging.getLogger("referrals.errors")
 
 
 class ErrorCode(StrEnum):
-    """The `extensions.code` of errors not raised with one, as Apollo Server's clients know them."""
+    """Every `extensions.code` the API emits, HTTP refusals and GraphQL errors alike; the
+    GraphQL ones as Apollo Server's clients know them. A member's name is its value."""
 
-    PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
-    VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    # The request, refused before any operation ran (HTTP statuses by name).
+    BAD_REQUEST = "BAD_REQUEST"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    # Persisted queries (Apollo's automatic persisted queries, and persisted-only servers).
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    PERSISTED_QUERY_REQUIRED = "PERSISTED_QUERY_REQUIRED"
+    PERSISTED_QUERY_TOO_LARGE = "PERSISTED_QUERY_TOO_LARGE"
+    PERSISTED_QUERY_VERSION_NOT_SUPPORTED = "PERSISTED_QUERY_VERSION_NOT_SUPPORTED"
+    # The document and the operation.
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     BAD_USER_INPUT = "BAD_USER_INPUT"
+    # What an operation may cost (api.guards).
+    DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
     OPERATION_TOO_LARGE = "OPERATION_TOO_LARGE"
+    COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
+    RATE_LIMITED = "RATE_LIMITED"
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+    # Our faults, and the database's.
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
+    @classmethod
+    def of_status(cls, status: int) -> ErrorCode:
+        """The code of an HTTP refusal that names none: its status's name if that is a code,
+        else the class's (4xx BAD_REQUEST, 5xx INTERNAL_SERVER_ERROR)."""
+        try:
+            return cls[HTTPStatus(status).name]
+        except (KeyError, ValueError):
+            return cls.BAD_REQUEST if status < 500 else cls.INTERNAL_SERVER_ERROR
 
-class BadUserInput(GraphQLError):
+
+# --- The exception family -------------------------------------------------------------------
+
+
+class ApiError(Exception):
+    """The base of every error the API reports to a client on purpose: its `code`, and a
+    message safe to show. HTTP refusals (api.transport.refusals.HTTPError), authentication
+    failures and GraphQL errors (OperationError) are its kinds; anything else is a fault of
+    ours and masked."""
+
+    code: ErrorCode = ErrorCode.INTERNAL_SERVER_ERROR
+
+
+class AuthenticationError(ApiError):
+    """No usable credentials; the message is safe to show the caller (HTTP 401, WebSocket
+    close 4403)."""
+
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class OperationError(GraphQLError, ApiError):
+    """An error in a GraphQL response's `errors`, its code in `extensions.code` beside the
+    extensions given (e.g. `argument`, `limit`)."""
+
+    def __init__(
+        self, message: str, code: ErrorCode, *, nodes: Any = None, **extensions: object
+    ) -> None:
+        super().__init__(message, nodes, extensions={"code": code.value, **extensions})
+        self.code = code
+
+
+class BadUserInput(OperationError):
     """An argument the client sent is malformed or out of range; the message names it."""
 
     def __init__(self, message: str, *, argument: str | None = None) -> None:
-        extensions: dict[str, object] = {"code": ErrorCode.BAD_USER_INPUT.value}
-        if argument is not None:
-            extensions["argument"] = argument
-        super().__init__(message, extensions=extensions)
+        extensions: dict[str, object] = {} if argument is None else {"argument": argument}
+        super().__init__(message, ErrorCode.BAD_USER_INPUT, **extensions)
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -108,7 +167,7 @@ class ValidationErrorCodes(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         yield
         for error in self.execution_context.pre_execution_errors or ():
-            _set_code(error, ErrorCode.VALIDATION_FAILED)
+            _set_code(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
 
 
 def assign_codes(errors: list[GraphQLError]) -> None:
@@ -121,7 +180,8 @@ def assign_codes(errors: list[GraphQLError]) -> None:
         if isinstance(error, GraphQLSyntaxError):
             # graphql-core's token limit is a parse failure; it is a limit like the shape's.
             too_large = "Document contains more than" in error.message
-            _set_code(error, ErrorCode.OPERATION_TOO_LARGE if too_large else ErrorCode.PARSE_FAILED)
+            parse_code = ErrorCode.OPERATION_TOO_LARGE if too_large else None
+            _set_code(error, parse_code or ErrorCode.GRAPHQL_PARSE_FAILED)
         elif is_unexpected(error):
             outage = is_outage(error.original_error)
             _set_code(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -24,10 +22,7 @@ from api.graph.subscriptions import SocketOperations, Subscription
 from api.graph.types.activity import Activity
 from api.graph.types.participant import Participant, User
 from api.graph.types.referral import CustomerProfile, Referral
-from api.guards.budget import InMemoryRateLimitStore
-from api.guards.document_cache import CachedDocuments, DocumentCache
-from api.guards.extension import QueryCost
-from api.guards.shape import shape_rule
+from api.guards.extension import operation_guards
 from api.observability.operation_metrics import OperationMetrics
 from api.observability.tracing import tracing_extensions
 from api.settings import Settings
@@ -108,13 +103,7 @@ class ReferralsSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the limits of `settings` (defaults when exporting the SDL)."""
     settings = settings or Settings()
-    rate_limits = InMemoryRateLimitStore(
-        settings.rate_limit_points, timedelta(seconds=settings.rate_limit_window_seconds)
-    )
-    documents = DocumentCache()  # one per schema: validation results depend on its rules
-    rules: list[type[ASTValidationRule]] = [shape_rule(settings)]
-    if not settings.introspection:
-        rules.append(NoSchemaIntrospectionCustomRule)
+    guards = operation_guards(settings)
     return ReferralsSchema(
         query=Query,
         mutation=Mutation,
@@ -123,12 +112,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             MaskUnexpectedErrors,
             ValidationErrorCodes,
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: AddValidationRules(rules),
-            # Frontends send the same few documents all day: parse and validate each once.
-            lambda: CachedDocuments(documents, settings.max_document_bytes),
-            lambda: QueryCost(settings, rate_limits),
-            SocketOperations,  # after QueryCost: a subscription it refused does not start
+            guards,  # what an operation may cost, in the order api.guards.extension states
+            SocketOperations,
             *([OperationMetrics] if settings.metrics else []),
             *tracing_extensions(settings),
         ],

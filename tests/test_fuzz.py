@@ -851,7 +851,7 @@ async def test_a_cost_past_64_bits_is_refused_not_a_500(
     client: httpx.AsyncClient, settings: Settings, query: str, variables: dict[str, Any]
 ) -> None:
     """Evidence: both operations answer HTTP 500 "Internal Server Error". api/cost.py
-    requested_cost() multiplies the sizes as sent (variables are not coerced yet, so even
+    requested() multiplies the sizes as sent (variables are not coerced yet, so even
     2**64 for an Int; valid literals reach 2**93 through three nested connections); the
     COST_LIMIT_EXCEEDED refusal then carries the cost, and api/view.py encode_json
     (orjson.dumps: "Integer exceeds 64-bit range") raises, as api/metrics.py COST.observe ("int

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, EllipticCurv
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt import PyJWK, PyJWKClient, PyJWKSet
 
+from api.errors import AuthenticationError
 from api.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,18 @@ MIN_RSA_BITS = 2048
 LOAD_TIMEOUT_SECONDS = 5.0
 
 
-class KeysUnavailable(Exception):
+class KeysUnavailable(AuthenticationError):
     """No key set could be loaded, and none was loaded before."""
 
+    def __init__(self) -> None:
+        super().__init__("Signing keys are unavailable; try again later.")
 
-class UnknownKey(Exception):
+
+class UnknownKey(AuthenticationError):
     """The key set, refreshed if allowed, has no usable key with this `kid`."""
+
+    def __init__(self) -> None:
+        super().__init__("The bearer token is signed with an unknown key.")
 
 
 @dataclass(frozen=True, slots=True)

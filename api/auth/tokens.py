@@ -16,15 +16,12 @@ from typing import Any
 
 import jwt
 
-from api.auth.jwks import ALGORITHMS, JwksStore, KeysUnavailable, UnknownKey, jwks_store
+from api.auth.jwks import ALGORITHMS, JwksStore, jwks_store
+from api.errors import AuthenticationError
 from api.settings import Settings, SettingsError, check_jwt_secret
 
 DEVELOPMENT_ALGORITHM = "HS256"  # without a JWKS, outside production only
 REQUIRED_CLAIMS = ("exp", "sub", "org")
-
-
-class AuthenticationError(Exception):
-    """No usable credentials; the message is safe to show the caller."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +74,7 @@ class Authenticator:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthenticationError("The bearer token names no signing key ('kid').")
-        try:
-            return await keys.key(kid)
-        except KeysUnavailable:
-            raise AuthenticationError("Signing keys are unavailable; try again later.") from None
-        except UnknownKey:
-            raise AuthenticationError("The bearer token is signed with an unknown key.") from None
+        return await keys.key(kid)  # KeysUnavailable, UnknownKey: AuthenticationErrors
 
     def _decode(self, token: str, key: jwt.PyJWK | str, algorithm: str) -> dict[str, Any]:
         issuer, audience = self.settings.jwt_issuer, self.settings.jwt_audience

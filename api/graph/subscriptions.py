@@ -31,8 +31,9 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.auth.tokens import AuthenticationError, Authenticator, Principal
+from api.auth.tokens import Authenticator, Principal
 from api.context import Clock, Context, Info
+from api.errors import AuthenticationError, ErrorCode, OperationError
 from api.graph.events import EventHub
 from api.graph.ids import expect_global_id
 from api.graph.loaders import Loaders
@@ -179,7 +180,7 @@ _OVER_SOCKET = "Subscriptions are served over WebSocket (graphql-transport-ws) a
 def _socket(info: Info) -> SubscriptionContext:
     context = info.context
     if not isinstance(context, SubscriptionContext):
-        raise _error(_OVER_SOCKET, "BAD_REQUEST")
+        raise _error(_OVER_SOCKET, ErrorCode.BAD_REQUEST)
     return context
 
 
@@ -212,8 +213,8 @@ class Subscription:
             pk = expect_global_id(referral_id, "Referral", argument="referralId")
             await context.refresh()
             if await context.loaders.referral_by_id.load(pk) is None:  # foreign or nonexistent
-                raise GraphQLError(
-                    "No such referral.", extensions={"code": "NOT_FOUND", "argument": "referralId"}
+                raise OperationError(
+                    "No such referral.", ErrorCode.NOT_FOUND, argument="referralId"
                 )
         return _events(context, pk)
 
@@ -298,12 +299,12 @@ async def _read(database: Database, viewer: Viewer, change: ReferralChange) -> C
 
 class SocketOperations(SchemaExtension):
     """Subscriptions run over WebSocket only, and over WebSocket only subscriptions (queries
-    and mutations go over HTTP, with its deadline and limits); a subscription the cost limit
-    or budget refused does not start."""
+    and mutations go over HTTP, with its deadline and limits). (A subscription the guards
+    refused does not start either: api.guards.extension raises its refusal.)"""
 
     def on_operation(self) -> Iterator[None]:
         # Strawberry hands every operation of a connection the one context `get_context` made
-        # for it. Each gets its own before anything reads it (QueryCost's budget, resolvers):
+        # for it. Each gets its own before anything reads it (the guards' budget, resolvers):
         # concurrent subscriptions on one socket share no viewer and no loaders.
         execution = self.execution_context
         context = execution.context
@@ -319,30 +320,28 @@ class SocketOperations(SchemaExtension):
             execution.result = ExecutionResult(data=None, errors=[refusal])
         elif refusal is not None:
             raise refusal  # the operation's `error` message
-        elif over_socket and execution.result is not None and execution.result.errors:
-            raise execution.result.errors[0]  # refused by api.guards.extension.QueryCost
         yield
 
 
 def _transport_refusal(execution: ExecutionContext, over_socket: bool) -> GraphQLError | None:
     subscription = execution.operation_type is OperationType.SUBSCRIPTION
     if not over_socket:
-        return None if not subscription else _error(_OVER_SOCKET, "BAD_REQUEST")
+        return None if not subscription else _error(_OVER_SOCKET, ErrorCode.BAD_REQUEST)
     if not subscription:
         return _error(
             "Only subscriptions are served over WebSocket; send queries and mutations over HTTP.",
-            "BAD_REQUEST",
+            ErrorCode.BAD_REQUEST,
         )
     if execution.context.settings.persisted_queries_only:
         return _error(
             "Only persisted operations run here, and subscriptions cannot be persisted yet.",
-            "PERSISTED_QUERY_REQUIRED",
+            ErrorCode.PERSISTED_QUERY_REQUIRED,
         )
     return None
 
 
-def _error(message: str, code: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code})
+def _error(message: str, code: ErrorCode) -> GraphQLError:
+    return OperationError(message, code)
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):

@@ -13,11 +13,12 @@ shared by every worker (PostgreSQL, Redis) later.
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+
+from api.errors import ErrorCode, OperationError
 
 REQUESTS_PER_POINT = 100
 # Organizations kept before windows that have ended are swept from memory.
@@ -54,15 +55,21 @@ class RateLimitState:
         """Seconds until the window resets (when a refused operation may run)."""
         return max(0.0, (self.reset_at - now).total_seconds())
 
-    def headers(self) -> dict[str, str]:
-        """GitHub's rate limit headers."""
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Used": str(self.used),
-            "X-RateLimit-Reset": str(math.ceil(self.reset_at.timestamp())),
-            "X-RateLimit-Resource": "graphql",
-        }
+
+class RateLimited(OperationError):
+    """The organization's points are spent: the operation did not run. Over HTTP the view
+    answers 429 with Retry-After (api.guards.responses)."""
+
+    def __init__(self, state: RateLimitState, now: datetime) -> None:
+        self.state = state
+        self.retry_after = state.retry_after(now)  # exact: Retry-After rounds it up
+        super().__init__(
+            f"Your organization's rate limit is spent: this operation costs {state.cost} "
+            f"points and {state.remaining} of {state.limit} are left until "
+            f"{state.reset_at.isoformat()}; retry in {self.retry_after:.0f} s.",
+            ErrorCode.RATE_LIMITED,
+            retryAfter=round(self.retry_after),
+        )
 
 
 class RateLimitStore(Protocol):

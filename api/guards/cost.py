@@ -48,26 +48,6 @@ class Requested:
     requests: int
 
 
-def requested_cost(
-    schema: GraphQLSchema,
-    operation: OperationDefinitionNode,
-    fragments: Mapping[str, FragmentDefinitionNode],
-    variables: Mapping[str, Any],
-    *,
-    default_page_size: int,
-    max_page_size: int = 100,
-) -> int:
-    """How many objects the operation may load at most (nodes of lists and connections)."""
-    return requested(
-        schema,
-        operation,
-        fragments,
-        variables,
-        default_page_size=default_page_size,
-        max_page_size=max_page_size,
-    ).nodes
-
-
 def requested(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,

@@ -4,7 +4,7 @@ Comments and whitespace are no tokens, so the token limit alone lets a megabyte 
 through, and every unique such text costs a parse and a cache entry. Public GraphQL APIs bound
 the document itself; so does this one, for POST, GET and persisted-query registrations alike
 (the view checks every request's documents before authenticating or parsing). WebSocket
-subscriptions are bounded in the schema (api.guards.document_cache).
+subscriptions are bounded in the schema (api.guards.extension).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from collections.abc import Iterable
 
 from strawberry.http import GraphQLRequestData
 
+from api.errors import ErrorCode
 from api.transport.refusals import HTTPError
-
-CODE = "DOCUMENT_TOO_LARGE"
 
 
 def document_bytes(query: str, limit: int) -> int | None:
@@ -38,4 +37,4 @@ def check_requests(requests: GraphQLRequestData | Iterable[GraphQLRequestData], 
     for data in [requests] if isinstance(requests, GraphQLRequestData) else requests:
         size = document_bytes(data.query, limit) if data.query else None
         if size is not None:
-            raise HTTPError(413, message(size, limit), code=CODE)
+            raise HTTPError(413, message(size, limit), code=ErrorCode.DOCUMENT_TOO_LARGE)

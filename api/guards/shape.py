@@ -16,7 +16,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -24,6 +23,7 @@ from graphql import (
     ValidationRule,
 )
 
+from api.errors import ErrorCode, OperationError
 from api.guards.fragments import dependency_order
 from api.settings import Settings
 
@@ -110,10 +110,11 @@ def shape_rule(settings: Settings) -> type[ValidationRule]:
             for what, value, limit in limits:
                 if value > limit:
                     self.report_error(
-                        GraphQLError(
+                        OperationError(
                             f"{name} has {what} {value}; the limit is {limit}.",
-                            operation,
-                            extensions={"code": "OPERATION_TOO_LARGE", "limit": what},
+                            ErrorCode.OPERATION_TOO_LARGE,
+                            nodes=operation,
+                            limit=what,
                         )
                     )
 

@@ -15,7 +15,7 @@ import re
 from graphql import GraphQLError
 from prometheus_client import Counter, Gauge, Histogram
 
-from api.errors import is_unexpected
+from api.errors import ErrorCode, is_unexpected
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 COST_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 50_000)
@@ -96,4 +96,6 @@ def error_code(error: GraphQLError) -> str:
     code = (error.extensions or {}).get("code")
     if isinstance(code, str):
         return code
-    return "INTERNAL_SERVER_ERROR" if is_unexpected(error) else "GRAPHQL_VALIDATION_FAILED"
+    if is_unexpected(error):
+        return ErrorCode.INTERNAL_SERVER_ERROR.value
+    return ErrorCode.GRAPHQL_VALIDATION_FAILED.value

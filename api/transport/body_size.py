@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import ErrorCode
 from api.transport.negotiation import JSON, preferred_media_type
 from api.transport.refusals import HTTPError
 
@@ -62,7 +63,7 @@ class BodySizeLimit:
         error = HTTPError(
             413,
             f"The request body exceeds the limit of {self.max_bytes} bytes.",
-            code="PAYLOAD_TOO_LARGE",
+            code=ErrorCode.PAYLOAD_TOO_LARGE,
         )
         media_type = preferred_media_type(headers.get("accept")) or JSON
         await error.response(media_type)(scope, receive, send)

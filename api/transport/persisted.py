@@ -32,6 +32,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.base import BaseSchema
 
 from api.context import Context
+from api.errors import ErrorCode
 from api.settings import Settings
 from api.transport import body
 from api.transport.refusals import HTTPError
@@ -39,9 +40,9 @@ from db import persisted as store
 
 SUPPORTED_VERSION = 1
 CACHE_ENTRIES = 2_000  # documents kept per worker (their bytes: PERSISTED_CACHE_BYTES)
-NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-REQUIRED = "PERSISTED_QUERY_REQUIRED"
-TOO_LARGE = "PERSISTED_QUERY_TOO_LARGE"
+NOT_FOUND = ErrorCode.PERSISTED_QUERY_NOT_FOUND
+REQUIRED = ErrorCode.PERSISTED_QUERY_REQUIRED
+TOO_LARGE = ErrorCode.PERSISTED_QUERY_TOO_LARGE
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 # Stands in for the missing `query` while body.request_data checks a hash-only request's
 # other parameters; the document itself is looked up after authentication.
@@ -69,7 +70,7 @@ def persisted_hash(extensions: Mapping[str, Any] | None, *, where: str = "") -> 
             400,
             f"{where}Unsupported persisted query version {version!r}: this server supports "
             f"version {SUPPORTED_VERSION} (`sha256Hash`).",
-            code="PERSISTED_QUERY_VERSION_NOT_SUPPORTED",
+            code=ErrorCode.PERSISTED_QUERY_VERSION_NOT_SUPPORTED,
         )
     sha256 = persisted.get("sha256Hash")
     if not isinstance(sha256, str) or not _SHA256_HEX.fullmatch(sha256):

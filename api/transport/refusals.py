@@ -9,12 +9,12 @@ from http import HTTPStatus
 
 from starlette.responses import Response
 
-from api.errors import ErrorCode
+from api.errors import ApiError, AuthenticationError, ErrorCode
 
 UNAVAILABLE_RETRY_SECONDS = 5  # about how long a PostgreSQL restart or failover takes
 
 
-class HTTPError(Exception):
+class HTTPError(ApiError):
     """A request refused at the HTTP level; the message is safe to show the caller.
 
     The view (or the body-size middleware) answers it as `{"errors": [{"message": ...}]}`.
@@ -25,17 +25,17 @@ class HTTPError(Exception):
         status_code: int,
         message: str,
         *,
-        code: str | None = None,
+        code: ErrorCode | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
-        self.code = code or HTTPStatus(status_code).name
+        self.code = code or ErrorCode.of_status(status_code)
         self.headers = dict(headers or {})
 
     def response(self, media_type: str) -> Response:
-        body = {"errors": [{"message": self.message, "extensions": {"code": self.code}}]}
+        body = {"errors": [{"message": self.message, "extensions": {"code": self.code.value}}]}
         return graphql_response(json.dumps(body), self.status_code, media_type, self.headers)
 
 
@@ -69,11 +69,11 @@ def service_unavailable() -> HTTPError:
     )
 
 
-def unauthenticated(message: str) -> HTTPError:
+def unauthenticated(error: AuthenticationError) -> HTTPError:
     """The refusal of a request without usable credentials (api.auth.tokens says why)."""
     return HTTPError(
         401,
-        message,
-        code="UNAUTHENTICATED",
+        str(error),
+        code=error.code,
         headers={"WWW-Authenticate": 'Bearer realm="referrals"'},
     )

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from http import HTTPStatus
 
-from graphql import GraphQLError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
-from api.errors import ErrorCode
+from api.errors import ErrorCode, OperationError
 from api.transport.negotiation import GRAPHQL_RESPONSE_JSON
 
 # Errors that end an operation with a status of their own under graphql-response+json.
-STATUS_BY_ERROR_CODE: Mapping[str, int] = {"DEADLINE_EXCEEDED": HTTPStatus.GATEWAY_TIMEOUT}
+STATUS_BY_ERROR_CODE: Mapping[str, int] = {ErrorCode.DEADLINE_EXCEEDED: HTTPStatus.GATEWAY_TIMEOUT}
 # The database is down: 503 under either media type, so that load balancers, proxies and
 # clients' retry logic see a retryable failure rather than a success holding an error.
 UNAVAILABLE = ErrorCode.SERVICE_UNAVAILABLE
@@ -22,18 +21,15 @@ UNAVAILABLE = ErrorCode.SERVICE_UNAVAILABLE
 
 def request_error(message: str) -> ExecutionResult:
     """An operation refused before it started, as a result of its own (a batch's member)."""
-    return PreExecutionError(
-        data=None, errors=[GraphQLError(message, extensions={"code": "BAD_REQUEST"})]
-    )
+    return PreExecutionError(data=None, errors=[OperationError(message, ErrorCode.BAD_REQUEST)])
 
 
 def deadline_exceeded(seconds: float) -> ExecutionResult:
     return ExecutionResult(
         data=None,
         errors=[
-            GraphQLError(
-                f"The operation exceeded its {seconds:g} s deadline.",
-                extensions={"code": "DEADLINE_EXCEEDED"},
+            OperationError(
+                f"The operation exceeded its {seconds:g} s deadline.", ErrorCode.DEADLINE_EXCEEDED
             )
         ],
     )

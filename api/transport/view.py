@@ -27,11 +27,12 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth.tokens import AuthenticationError, Authenticator, Principal
+from api.auth.tokens import Authenticator, Principal
 from api.context import Clock, Context
-from api.errors import is_outage, log_outage
+from api.errors import AuthenticationError, is_outage, log_outage
 from api.graph.subscriptions import SocketContext, TextWebSocketAdapter
 from api.guards import document_size
+from api.guards import responses as guards
 from api.observability.requests import request_id_from
 from api.schema import build_schema
 from api.settings import Settings
@@ -168,12 +169,10 @@ class GraphQLView(GraphQL[Context, None]):
             cost=(result.extensions or {}).get("cost", {}).get("requested"),
             outcome="errors" if result.errors else "ok",
         )
-        status = status_code(result, media_type)
-        rate_limit = operation_context.rate_limit
-        headers = rate_limit.headers() if rate_limit else {}
-        if operation_context.retry_after is not None:  # the rate limit refused it
-            status, headers = 429, headers | retry_after(operation_context.retry_after)
-        elif is_unavailable(result):  # the database is down: 503
+        status, headers = guards.operation_response(
+            result, operation_context.rate_limit, status_code(result, media_type)
+        )
+        if is_unavailable(result):  # the database is down: 503
             headers |= retry_after(UNAVAILABLE_RETRY_SECONDS)
         body = shaped(await self.process_result(request, result), status, media_type)
         return graphql_response(self.encode_json(body), status, media_type, headers)
@@ -204,7 +203,7 @@ class GraphQLView(GraphQL[Context, None]):
             )
             for result in results
         ]
-        waits = [member.retry_after for member in contexts if member.retry_after is not None]
+        waits = guards.rate_limit_waits(results)
         if any(is_unavailable(result) for result in results):
             waits.append(UNAVAILABLE_RETRY_SECONDS)
         headers = retry_after(max(waits)) if waits else {}
@@ -222,7 +221,7 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             return await self.authenticator.authenticate(request.headers.get("authorization"), now)
         except AuthenticationError as error:
-            raise unauthenticated(str(error)) from None
+            raise unauthenticated(error) from None
 
     async def _execute(
         self,

@@ -21,7 +21,7 @@ from tests.factories import make_actor, make_referral
 from tests.helpers import Actor, Api, MovableClock
 
 REFERRAL_PAGE = (
-    Path(__file__).parent / "contract" / "queries" / "ReferralPage.graphql"
+    Path(__file__).parents[2] / "contract" / "queries" / "ReferralPage.graphql"
 ).read_text()
 # 100 x 100 x 3 activities: 40,100 objects (within the node limit), 1 + 100 + 100 x 100
 # connection requests: 101 points.

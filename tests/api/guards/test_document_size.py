@@ -6,12 +6,9 @@ import hashlib
 import json
 from typing import Any
 
-import graphql
 import httpx
-import pytest
 from sqlalchemy import func, select
 
-from api.guards.document_cache import DocumentCache
 from db.tables import persisted_operation
 from tests.factories import make_actor
 from tests.helpers import Actor, Api
@@ -89,28 +86,3 @@ async def test_a_persisted_query_registration_is_refused_alike_and_nothing_is_st
     async with api.database.engine.connect() as conn:
         stored = await conn.scalar(select(func.count()).select_from(persisted_operation))
     assert stored == 0
-
-
-def test_the_document_cache_is_bounded_by_bytes_least_recently_used_first() -> None:
-    cache = DocumentCache(max_bytes=100)
-    document = graphql.parse("{ __typename }")
-    texts = [padded(40, f"{{ a{i}: __typename }}") for i in range(3)]
-    cache.put(texts[0], document)
-    cache.put(texts[1], document)
-    assert cache.get(texts[0]) is not None  # now the most recently used
-    cache.put(texts[2], document)
-    assert (cache.size, len(cache)) == (80, 2)
-    assert cache.get(texts[1]) is None
-    assert cache.get(texts[0]) is not None
-    cache.put(padded(101), document)  # larger than the whole cache: not kept
-    assert (cache.size, len(cache)) == (80, 2)
-
-
-@pytest.mark.parametrize("entries", [1000])
-def test_unique_documents_never_hold_more_than_the_bound(entries: int) -> None:
-    cache = DocumentCache(max_bytes=64 * 1024)
-    document = graphql.parse("{ __typename }")
-    for i in range(entries):
-        cache.put(padded(LIMIT, f"{{ a{i}: __typename }}"), document)
-    assert cache.size <= 64 * 1024
-    assert len(cache) == 2

@@ -1,4 +1,5 @@
-"""Bad input gets a clear GraphQL error naming what is wrong; never a 500 or internals."""
+"""Bad input gets a clear GraphQL error naming what is wrong; never a 500 or internals. Every
+error carries a code, and every code is an ErrorCode."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from api.app import create_app
+from api.errors import ErrorCode
 from api.graph.ids import to_global_id
 from api.settings import Settings
 from tests.conftest import START
@@ -282,6 +284,7 @@ def _codes(body: dict[str, Any], case: str) -> set[str]:
     for error in body["errors"]:
         code = (error.get("extensions") or {}).get("code")
         assert isinstance(code, str), f"{case}: an error without a code: {error}"
+        assert code in set(ErrorCode), f"{case}: {code} is no ErrorCode"
         codes.add(code)
     _assert_clean(body["errors"])
     return codes
