@@ -19,11 +19,9 @@ from api.errors import (
     log_unexpected,
 )
 from api.graph.mutations import Mutation
+from api.graph.nodes import NODE_TYPES
 from api.graph.queries import Query
 from api.graph.subscriptions import SocketOperations, Subscription
-from api.graph.types.activity import Activity
-from api.graph.types.participant import Participant, User
-from api.graph.types.referral import CustomerProfile, Referral
 from api.guards.budget import InMemoryRateLimitStore
 from api.guards.document_cache import CachedDocuments, DocumentCache
 from api.guards.extension import QueryCost
@@ -119,7 +117,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Referral, CustomerProfile, Participant, User, Activity],
+        types=list(NODE_TYPES),
         extensions=[
             MaskUnexpectedErrors,
             ValidationErrorCodes,

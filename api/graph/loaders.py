@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeAlias, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,6 +29,13 @@ MaybeRow = Row[Any] | None
 PageKey = tuple[uuid.UUID, PageRequest]
 
 
+@dataclass(frozen=True, slots=True)
+class Loaded(Generic[V]):
+    """A value a loader already holds (a box, since the value itself may be None)."""
+
+    value: V
+
+
 class SharedLoader(DataLoader[K, V]):
     """A DataLoader whose waiters cannot cancel each other's load.
 
@@ -44,6 +52,15 @@ class SharedLoader(DataLoader[K, V]):
         future = super().load(key)
         self._issued.append(future)  # type: ignore[arg-type]
         return asyncio.shield(future)
+
+    def peek(self, key: K) -> Loaded[V] | None:
+        """The value already loaded for `key`, or None while it is not (never loads)."""
+        future = self.cache_map.get(key)
+        if future is None or not future.done() or future.cancelled():
+            return None
+        if future.exception() is not None:
+            return None  # a failed load: `load` raises it again for the field that asks
+        return Loaded(future.result())
 
     def abandon(self) -> None:
         """Cancel the loads still pending (the operation ended): their batches stop too."""
@@ -64,7 +81,7 @@ class Loaders:
         self.additional_information_by_referral = self._loader(
             reads.additional_information_by_referral
         )
-        self.participant_by_id: DataLoader[uuid.UUID, MaybeRow] = self._loader(
+        self.participant_by_id: SharedLoader[uuid.UUID, MaybeRow] = self._loader(
             reads.participants_by_id
         )
         self.participants_by_referral = self._loader(self._participants_by_referral)
@@ -76,7 +93,7 @@ class Loaders:
         self.activity_count_by_referral = self._loader(reads.activity_counts_by_referral)
         self.activity_count_by_participant = self._loader(reads.activity_counts_by_participant)
 
-    def _loader(self, read: Read[K, V]) -> DataLoader[K, V]:
+    def _loader(self, read: Read[K, V]) -> SharedLoader[K, V]:
         async def load(keys: list[K]) -> Sequence[V]:
             async with self._database.engine.connect() as conn:
                 return await read(conn, self._viewer, keys)
@@ -112,17 +129,16 @@ R = TypeVar("R")
 Resolved: TypeAlias = R | Awaitable[R]
 
 
-def resolve(loader: DataLoader[K, V], key: K, build: Callable[[V], R]) -> Resolved[R]:
+def resolve(loader: SharedLoader[K, V], key: K, build: Callable[[V], R]) -> Resolved[R]:
     """`build` applied to the loaded value: at once when the loader already holds it, else
     an awaitable.
 
     Answering from a prefetched cache without a coroutine spares graphql-core a future and
     an event-loop turn per field and row: the bulk of a nested page's overhead.
     """
-    loaded = loader.cache_map.get(key)
-    ready = loaded is not None and loaded.done() and not loaded.cancelled()
-    if ready and loaded is not None and loaded.exception() is None:
-        return build(loaded.result())
+    loaded = loader.peek(key)
+    if loaded is not None:
+        return build(loaded.value)
     return _build_later(loader.load(key), build)
 
 

@@ -34,8 +34,8 @@ from strawberry.types.graphql import OperationType
 from api.auth.tokens import AuthenticationError, Authenticator, Principal
 from api.context import Clock, Context, Info
 from api.graph.events import EventHub
-from api.graph.ids import expect_global_id
 from api.graph.loaders import Loaders
+from api.graph.nodes import expect_global_id
 from api.graph.types.activity import Activity
 from api.graph.types.referral import Referral
 from api.observability import metrics

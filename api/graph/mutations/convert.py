@@ -10,7 +10,7 @@ import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from api.errors import BadUserInput
-from api.graph.ids import expect_global_id
+from api.graph.nodes import expect_global_id
 from api.graph.mutations.user_errors import field_name, input_path
 from db.refusals import Path, RefusalCode, Refused
 

@@ -17,8 +17,7 @@ from api.graph import subscriptions
 from db.access import Viewer
 from db.engine import Database
 from db.events import ReferralChange
-from tests.helpers import Api
-from tests.test_subscriptions import (
+from tests.graphql_socket import (
     GraphQLSocket,
     eventually,
     hub,
@@ -27,6 +26,7 @@ from tests.test_subscriptions import (
     serving,
     two_organizations,
 )
+from tests.helpers import Api
 
 # The referral's version twice: on the event's referral, and through a nested field that
 # reads it again via the loaders (participants -> referralView).
