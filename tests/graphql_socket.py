@@ -20,8 +20,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from api.graph.events import EventHub
 from api.graph.relay.ids import to_global_id
+from api.graph.subscriptions.hub import EventHub
 from db import writes
 from db.access import Viewer
 from db.engine import Database

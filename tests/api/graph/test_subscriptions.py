@@ -21,8 +21,8 @@ from websockets.exceptions import InvalidStatus
 
 from api.app import create_app
 from api.auth.tokens import mint_token
-from api.graph.events import EventHub
 from api.graph.relay.ids import to_global_id
+from api.graph.subscriptions.hub import EventHub
 from api.settings import Settings
 from db.events import ReferralChange
 from db.models import ActivityType
