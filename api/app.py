@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from api.context import Clock
-from api.graph.events import EventHub, delivering
+from api.graph.subscriptions.hub import EventHub, delivering
 from api.observability import exposition
 from api.observability.pool_metrics import instrument_pool
 from api.observability.request_metrics import RequestMetrics

@@ -17,11 +17,9 @@ from api.errors import (
     log_unexpected,
 )
 from api.graph.mutations import Mutation
+from api.graph.nodes import NODE_TYPES
 from api.graph.queries import Query
 from api.graph.subscriptions import SocketOperations, Subscription
-from api.graph.types.activity import Activity
-from api.graph.types.participant import Participant, User
-from api.graph.types.referral import CustomerProfile, Referral
 from api.guards.extension import operation_guards
 from api.observability.operation_metrics import OperationMetrics
 from api.observability.tracing import tracing_extensions
@@ -108,7 +106,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Referral, CustomerProfile, Participant, User, Activity],
+        types=list(NODE_TYPES),
         extensions=[
             MaskUnexpectedErrors,
             ValidationErrorCodes,

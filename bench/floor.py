@@ -48,7 +48,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from api.errors import BadUserInput
-from api.graph.ids import from_cursor, to_cursor, to_global_id
+from api.graph.relay.cursors import from_cursor, to_cursor
+from api.graph.relay.ids import to_global_id
 from api.settings import Settings
 from db.engine import create_engine
 from db.models import ParticipantStatus

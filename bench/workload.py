@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.auth.tokens import mint_token
-from api.graph.ids import to_global_id
+from api.graph.relay.ids import to_global_id
 from api.settings import DEVELOPMENT_JWT_SECRET, Settings
 from bench.config import CONTRACT_DIR
 from db.demo import DEMO_ORGANIZATIONS

@@ -27,13 +27,13 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 from starlette.applications import Starlette
 
-from api.graph.ids import to_global_id
+from api.graph.relay.ids import to_global_id
 from db.models import ParticipantStatus
 from db.tables import activity, participant, referral
 from tests.conftest import START
 from tests.factories import make_actor, make_participant, make_referral
+from tests.graphql_socket import GraphQLSocket, eventually, hub, note, serving
 from tests.helpers import Actor, Api
-from tests.test_subscriptions import GraphQLSocket, eventually, hub, note, serving
 
 SCHEMA_FILE = Path(__file__).parents[1] / "schema.graphql"
 ERRORS = "userErrors { code message field currentVersion }"

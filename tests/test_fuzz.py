@@ -55,7 +55,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 
 from api.auth.tokens import mint_token
-from api.graph.ids import NODE_TYPES, to_global_id
+from api.graph.nodes import NODE_NAMES as NODE_TYPES
+from api.graph.relay.ids import to_global_id
 from api.graph.types.activity import ACTIVITY_ORDERING
 from api.graph.types.referral_list import referral_ordering
 from api.schema import build_schema, schema_sdl

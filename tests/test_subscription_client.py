@@ -27,8 +27,7 @@ from api.auth.tokens import mint_token
 from api.settings import Settings
 from tests.conftest import IN_CI, START
 from tests.factories import make_actor, make_referral
-from tests.helpers import MovableClock
-from tests.test_subscriptions import (
+from tests.graphql_socket import (
     WAIT,
     add_note,
     eventually,
@@ -37,6 +36,7 @@ from tests.test_subscriptions import (
     referral_gid,
     serving,
 )
+from tests.helpers import MovableClock
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "clients" / "slow_subscriber_reconnects.mjs"

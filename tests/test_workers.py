@@ -25,14 +25,14 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.auth.tokens import mint_token
-from api.graph.ids import to_global_id
+from api.graph.relay.ids import to_global_id
 from api.settings import DEVELOPMENT_JWT_SECRET, Settings
 from db import migrate
 from db.engine import create_engine
 from tests.conftest import IN_CI, POSTGRES_SERVER, _admin, _blocking
 from tests.factories import make_actor, make_referral
+from tests.graphql_socket import WAIT, GraphQLSocket
 from tests.helpers import Actor
-from tests.test_subscriptions import WAIT, GraphQLSocket
 
 ROOT = Path(__file__).resolve().parents[1]
 Sample = tuple[str, frozenset[tuple[str, str]]]  # a metric's name and labels

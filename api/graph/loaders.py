@@ -10,7 +10,8 @@ import asyncio
 import functools
 import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeAlias, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +30,13 @@ MaybeRow = Row[Any] | None
 PageKey = tuple[uuid.UUID, PageRequest]
 
 
+@dataclass(frozen=True, slots=True)
+class Loaded(Generic[V]):
+    """A value a loader already holds (a box, since the value itself may be None)."""
+
+    value: V
+
+
 class SharedLoader(DataLoader[K, V]):
     """A DataLoader whose waiters cannot cancel each other's load.
 
@@ -45,6 +53,15 @@ class SharedLoader(DataLoader[K, V]):
         future = super().load(key)
         self._issued.append(future)  # type: ignore[arg-type]
         return asyncio.shield(future)
+
+    def peek(self, key: K) -> Loaded[V] | None:
+        """The value already loaded for `key`, or None while it is not (never loads)."""
+        future = self.cache_map.get(key)
+        if future is None or not future.done() or future.cancelled():
+            return None
+        if future.exception() is not None:
+            return None  # a failed load: `load` raises it again for the field that asks
+        return Loaded(future.result())
 
     def abandon(self) -> None:
         """Cancel the loads still pending (the operation ended): their batches stop too."""
@@ -71,7 +88,7 @@ class Loaders:
         self.additional_information_by_referral = self._loader(
             reads.additional_information_by_referral
         )
-        self.participant_by_id: DataLoader[uuid.UUID, MaybeRow] = self._loader(
+        self.participant_by_id: SharedLoader[uuid.UUID, MaybeRow] = self._loader(
             reads.participants_by_id
         )
         self.participants_by_referral = self._loader(
@@ -85,7 +102,7 @@ class Loaders:
         self.activity_count_by_referral = self._loader(reads.activity_counts_by_referral)
         self.activity_count_by_participant = self._loader(reads.activity_counts_by_participant)
 
-    def _loader(self, read: Read[K, V]) -> DataLoader[K, V]:
+    def _loader(self, read: Read[K, V]) -> SharedLoader[K, V]:
         return _batched(self._database, self._viewer, read)
 
     def abandon(self) -> None:
@@ -117,7 +134,7 @@ class Loaders:
         return page
 
 
-def _batched(database: Database, viewer: Viewer, read: Read[K, V]) -> DataLoader[K, V]:
+def _batched(database: Database, viewer: Viewer, read: Read[K, V]) -> SharedLoader[K, V]:
     """A loader over `read`, each batch on a pooled connection of its own.
 
     The load function holds the database and the viewer, never the Loaders: a loader that
@@ -149,17 +166,16 @@ R = TypeVar("R")
 Resolved: TypeAlias = R | Awaitable[R]
 
 
-def resolve(loader: DataLoader[K, V], key: K, build: Callable[[V], R]) -> Resolved[R]:
+def resolve(loader: SharedLoader[K, V], key: K, build: Callable[[V], R]) -> Resolved[R]:
     """`build` applied to the loaded value: at once when the loader already holds it, else
     an awaitable.
 
     Answering from a prefetched cache without a coroutine spares graphql-core a future and
     an event-loop turn per field and row: the bulk of a nested page's overhead.
     """
-    loaded = loader.cache_map.get(key)
-    ready = loaded is not None and loaded.done() and not loaded.cancelled()
-    if ready and loaded is not None and loaded.exception() is None:
-        return build(loaded.result())
+    loaded = loader.peek(key)
+    if loaded is not None:
+        return build(loaded.value)
     return _build_later(loader.load(key), build)
 
 

@@ -1,4 +1,8 @@
-"""Relay node lookups: global IDs, participants' views included, to the objects they name."""
+"""The node types, listed once: their global IDs checked, and looked up through the loaders.
+
+The schema registers `NODE_TYPES`, `node(id:)` and `nodes(ids:)` resolve through `NODES`, and
+every ID a client sends is checked against it, views included.
+"""
 
 from __future__ import annotations
 
@@ -8,53 +12,109 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
-from strawberry.dataloader import DataLoader
 
 from api.context import Info
-from api.graph.ids import GlobalId, decode_global_id
-from api.graph.loaders import Loaders
+from api.errors import BadUserInput
+from api.graph.loaders import Loaders, SharedLoader
+from api.graph.relay.ids import GlobalId, invalid_id, parse_global_id
 from api.graph.types.activity import Activity
 from api.graph.types.node import Node
 from api.graph.types.participant import Participant, User
 from api.graph.types.referral import CustomerProfile, Referral
 
-NodeLoader = Callable[[Loaders], DataLoader[uuid.UUID, Row[Any] | None]]
-NODE_READERS: dict[str, tuple[NodeLoader, Callable[[Row[Any]], Node]]] = {
-    "Referral": (lambda loaders: loaders.referral_by_id, Referral.from_row),
-    "CustomerProfile": (lambda loaders: loaders.customer_profile_by_id, CustomerProfile.from_row),
-    "Participant": (lambda loaders: loaders.participant_by_id, Participant.from_row),
-    "User": (lambda loaders: loaders.user_by_id, User.from_row),
-    "Activity": (lambda loaders: loaders.activity_by_id, Activity.from_row),
-}
-# Objects with views: how to build one as a participant sees it, and the referral a row is of.
-VIEW_BUILDERS: dict[str, Callable[[Row[Any], uuid.UUID | None], Node]] = {
-    "Referral": lambda row, viewpoint: Referral.from_row(row, viewpoint=viewpoint),
-    "CustomerProfile": lambda row, viewpoint: CustomerProfile.from_row(row, viewpoint=viewpoint),
-}
-REFERRAL_OF: dict[str, Callable[[Row[Any]], uuid.UUID]] = {
-    "Referral": lambda row: row.id,
-    "CustomerProfile": lambda row: row.referral_id,
-}
+
+@dataclass(frozen=True, slots=True)
+class NodeKind:
+    """A node type: its loader by primary key, how to build it, and for types that have
+    participants' views, how to build one and the referral a row belongs to."""
+
+    type: type[Node]
+    loader: Callable[[Loaders], SharedLoader[uuid.UUID, Row[Any] | None]]
+    build: Callable[[Row[Any]], Node]
+    view: Callable[[Row[Any], uuid.UUID | None], Node] | None = None
+    referral_of: Callable[[Row[Any]], uuid.UUID] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.type.__name__
+
+
+_KINDS = (
+    NodeKind(
+        Referral,
+        lambda loaders: loaders.referral_by_id,
+        Referral.from_row,
+        view=lambda row, viewpoint: Referral.from_row(row, viewpoint=viewpoint),
+        referral_of=lambda row: row.id,
+    ),
+    NodeKind(
+        CustomerProfile,
+        lambda loaders: loaders.customer_profile_by_id,
+        CustomerProfile.from_row,
+        view=lambda row, viewpoint: CustomerProfile.from_row(row, viewpoint=viewpoint),
+        referral_of=lambda row: row.referral_id,
+    ),
+    NodeKind(Participant, lambda loaders: loaders.participant_by_id, Participant.from_row),
+    NodeKind(User, lambda loaders: loaders.user_by_id, User.from_row),
+    NodeKind(Activity, lambda loaders: loaders.activity_by_id, Activity.from_row),
+)
+NODES: dict[str, NodeKind] = {kind.name: kind for kind in _KINDS}
+NODE_TYPES: tuple[type[Node], ...] = tuple(kind.type for kind in _KINDS)
+NODE_NAMES: tuple[str, ...] = tuple(NODES)
+
+
+def decode_global_id(value: str, *, argument: str = "id") -> GlobalId:
+    """A global ID of a node type (or a view of one that has views), or BadUserInput."""
+    found = parse_global_id(value, argument=argument)
+    kind = NODES.get(found.type_name)
+    if kind is None or (found.viewpoint is not None and kind.view is None):
+        raise invalid_id(value, argument)
+    return found
+
+
+def expect_node_id(value: str, type_name: str, *, argument: str = "id") -> GlobalId:
+    """A global ID that must name a `type_name`, or a participant's view of one."""
+    found = decode_global_id(value, argument=argument)
+    if found.type_name != type_name:
+        raise BadUserInput(
+            f"`{argument}` must be the ID of a {type_name}, but it is the ID of a "
+            f"{found.type_name}.",
+            argument=argument,
+        )
+    return found
+
+
+def expect_global_id(value: str, type_name: str, *, argument: str = "id") -> uuid.UUID:
+    """The primary key of a global ID that must name a `type_name` itself, not a view of one."""
+    found = expect_node_id(value, type_name, argument=argument)
+    if found.viewpoint is not None:
+        raise BadUserInput(
+            f"`{argument}` is the ID of a participant's view of a {type_name} "
+            f"(`Participant.referralView`), which is read-only: pass the {type_name}'s own ID.",
+            argument=argument,
+        )
+    return found.pk
 
 
 @dataclass(frozen=True, slots=True)
 class _Pending:
-    key: GlobalId
+    kind: NodeKind
     row: Awaitable[Row[Any] | None]
     participant: Awaitable[Row[Any] | None] | None  # the viewpoint's, for a view
 
     async def result(self) -> Node | None:
         row = await self.row
         if self.participant is None:
-            return None if row is None else NODE_READERS[self.key.type_name][1](row)
+            return None if row is None else self.kind.build(row)
         participant_row = await self.participant
         if row is None or participant_row is None:
             return None
-        if participant_row.referral_id != REFERRAL_OF[self.key.type_name](row):
+        assert self.kind.view is not None
+        assert self.kind.referral_of is not None
+        if participant_row.referral_id != self.kind.referral_of(row):
             return None  # a participant of another referral has no view of this one
         # The view as `referralView` gives it now: an ACCEPTED participant's is the viewer's.
-        viewpoint = Participant.from_row(participant_row).viewpoint
-        return VIEW_BUILDERS[self.key.type_name](row, viewpoint)
+        return self.kind.view(row, Participant.from_row(participant_row).viewpoint)
 
 
 async def resolve_nodes(info: Info, ids: list[tuple[str, str]]) -> list[Node | None]:
@@ -69,8 +129,8 @@ async def resolve_nodes(info: Info, ids: list[tuple[str, str]]) -> list[Node | N
     loaders = info.context.loaders
     pending = [
         _Pending(
-            key,
-            NODE_READERS[key.type_name][0](loaders).load(key.pk),
+            NODES[key.type_name],
+            NODES[key.type_name].loader(loaders).load(key.pk),
             None if key.viewpoint is None else loaders.participant_by_id.load(key.viewpoint),
         )
         for key in keys

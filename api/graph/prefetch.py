@@ -2,20 +2,26 @@
 
 The root resolver knows the page and, from the operation, which relations its fields will
 ask for; loading them up front (the same batched statements the loaders would issue) lets
-the nested resolvers answer synchronously from the loaders' caches.
+the nested resolvers answer synchronously from the loaders' caches. Which loader a field
+needs comes from `api.graph.edges`, the table the fields themselves resolve through.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from api.context import Info
+from api.graph.edges import PARTICIPANT_FIELDS, REFERRAL_FIELDS, LoaderOf
+from api.graph.loaders import SharedLoader
+
+# Referral fields whose value is a participant (or a list of them), by Python name.
+PARTICIPANT_VALUED = ("participants", "owner")
 
 
 def _fields(selections: Iterable[Selection]) -> list[SelectedField]:
@@ -40,27 +46,35 @@ def referral_fields(info: Info) -> list[SelectedField]:
     return _children(connection, "nodes") + _children(_children(connection, "edges"), "node")
 
 
+def _loaders(
+    info: Info, selected: Iterable[SelectedField], table: Mapping[str, LoaderOf]
+) -> list[SharedLoader[uuid.UUID, Any]]:
+    """The distinct loaders `table` names for the selected fields (GraphQL names)."""
+    graphql_name = info.schema.config.name_converter.apply_naming_config
+    names = {field.name for field in selected}
+    chosen = (
+        of(info.context.loaders) for python, of in table.items() if graphql_name(python) in names
+    )
+    return list({id(loader): loader for loader in chosen}.values())
+
+
 async def prefetch_referral_parts(
     info: Info, rows: Sequence[Row[Any]], selected: list[SelectedField]
 ) -> None:
     """Load the relations `selected` asks for, for every referral of `rows`, in bulk."""
     if not rows:
         return
-    loaders = info.context.loaders
-    names = {field.name for field in selected}
     ids = [row.id for row in rows]
-    pending: list[Awaitable[Any]] = []
-    if "customerProfile" in names:
-        pending.append(loaders.customer_profile_by_referral.load_many(ids))
-    if "customerRequirements" in names:
-        pending.append(loaders.requirements_by_referral.load_many(ids))
-    if "additionalInformation" in names:
-        pending.append(loaders.additional_information_by_referral.load_many(ids))
-    participant_fields = _children(selected, "participants", "owner")
-    if names & {"participants", "owner"}:
-        pending.append(loaders.participants_by_referral.load_many(ids))
-    groups = await asyncio.gather(*pending)
-    if "users" in {field.name for field in participant_fields}:
-        participants: list[list[Row[Any]]] = groups[-1]
-        participant_ids: list[uuid.UUID] = [row.id for group in participants for row in group]
-        await loaders.users_by_participant.load_many(participant_ids)
+    await asyncio.gather(
+        *(loader.load_many(ids) for loader in _loaders(info, selected, REFERRAL_FIELDS))
+    )
+    graphql_name = info.schema.config.name_converter.apply_naming_config
+    below = _children(selected, *(graphql_name(name) for name in PARTICIPANT_VALUED))
+    participant_loaders = _loaders(info, below, PARTICIPANT_FIELDS)
+    if not participant_loaders:
+        return
+    groups: list[list[Row[Any]]] = await info.context.loaders.participants_by_referral.load_many(
+        ids
+    )
+    participant_ids = [row.id for group in groups for row in group]
+    await asyncio.gather(*(loader.load_many(participant_ids) for loader in participant_loaders))

@@ -8,11 +8,9 @@ import strawberry
 
 from api.context import Info
 from api.errors import BadUserInput
-from api.graph.ids import expect_node_id
-from api.graph.nodes import resolve_nodes
-from api.graph.pagination import page_request
+from api.graph.nodes import expect_node_id, resolve_nodes
 from api.graph.prefetch import prefetch_referral_parts, referral_fields
-from api.graph.types.connection import After, Before, First, Last
+from api.graph.relay.paging import Paging, paged
 from api.graph.types.enums import ReferralOrderField
 from api.graph.types.node import Node
 from api.graph.types.rate_limit import RateLimit
@@ -81,13 +79,11 @@ class Query:
         description="The referrals your organization takes part in, filtered and ordered, "
         "one page at a time (Relay cursor connection, at most 100 per page)."
     )
+    @paged
     async def referrals(
         self,
         info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
+        paging: Paging,
         filter: Annotated[
             ReferralFilterInput | None,
             strawberry.argument(description="Only referrals meeting these conditions."),
@@ -97,21 +93,12 @@ class Query:
             strawberry.argument(description="Order; newest created first by default."),
         ] = None,
     ) -> ReferralConnection:
-        settings = info.context.settings
         order = (order_by or ReferralOrderInput(field=ReferralOrderField.CREATED_DATE)).to_order()
         where = ReferralFilter() if filter is None else filter.to_filter()
-        request = page_request(
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            ordering=referral_ordering(order),
-            default_size=settings.default_page_size,
-            max_size=settings.max_page_size,
-        )
+        request = paging.request(referral_ordering(order), info.context.settings)
         page = await info.context.loaders.referral_page(where=where, order=order, request=request)
         await prefetch_referral_parts(info, page.rows, referral_fields(info))
-        return ReferralConnection.from_page(page, order, where)
+        return ReferralConnection.of_page(info, page, order, where)
 
     @strawberry.field(
         description="Your organization's rate limit after this operation: its cost in points, "

@@ -17,12 +17,12 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.errors import ErrorCode
-from api.graph.ids import to_global_id
+from api.graph.relay.ids import to_global_id
 from api.settings import Settings
 from tests.conftest import START
 from tests.factories import make_actor, make_referral
+from tests.graphql_socket import GraphQLSocket, serving
 from tests.helpers import Actor, Api, MovableClock
-from tests.test_subscriptions import GraphQLSocket, serving
 
 LEAKS = ("Traceback", "sqlalchemy", "SELECT", 'File "', ".py", "asyncpg", "sqlite3")
 

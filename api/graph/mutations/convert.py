@@ -10,8 +10,8 @@ import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from api.errors import BadUserInput
-from api.graph.ids import expect_global_id
 from api.graph.mutations.user_errors import field_name, input_path
+from api.graph.nodes import expect_global_id
 from db.refusals import Path, RefusalCode, Refused
 
 

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import Row
-from strawberry.dataloader import DataLoader
+from strawberry.types.lazy_type import LazyType
 from strawberry.utils.await_maybe import await_maybe
 
 from api.context import Info
-from api.graph.ids import to_global_id
-from api.graph.loaders import Resolved, resolve
-from api.graph.pagination import page_request
-from api.graph.types.connection import PageInfo, cursors, page_info
+from api.graph.loaders import Resolved, SharedLoader, resolve
+from api.graph.relay.connection import Connection, connection
+from api.graph.relay.ids import to_global_id
+from api.graph.relay.paging import Paging
 from api.graph.types.enums import ActivityType, ReferralStatus
 from api.graph.types.node import Node
 from db.paging import Page, PageRequest, Position
@@ -25,6 +24,9 @@ if TYPE_CHECKING:
     from api.graph.types.participant import Participant
 
 ACTIVITY_ORDERING = "activity"
+# Participants are built here but defined above this module (they page activities): the
+# class is looked up when first needed, as Strawberry resolves the annotation.
+PARTICIPANT: LazyType[str, str] = LazyType("Participant", "api.graph.types.participant")
 LazyParticipant = Annotated["Participant", strawberry.lazy("api.graph.types.participant")]
 
 
@@ -76,74 +78,36 @@ def participant_of(
     Actors, subjects and inviters always belong to the same referral; loading them with its
     participants keeps the statement count fixed whichever loader answers first.
     """
-    from api.graph.types.participant import Participant
-
     if pk is None:
         return None
+    participant_type = PARTICIPANT.resolve_type()
 
     def pick(rows: list[Row[Any]]) -> Participant | None:
         row = next((row for row in rows if row.id == pk), None)
-        return None if row is None else Participant.from_row(row)
+        return None if row is None else participant_type.from_row(row)
 
     return resolve(info.context.loaders.participants_by_referral, referral_pk, pick)
 
 
-@strawberry.type(description="An activity in a page, with its cursor.")
-class ActivityEdge:
-    cursor: str = strawberry.field(
-        description="Opaque position of this edge, for `after`/`before`."
-    )
-    node: Activity = strawberry.field(description="The activity.")
-
-
-@strawberry.type(description="A page of activities, oldest first.")
-class ActivityConnection:
-    edges: list[ActivityEdge] = strawberry.field(description="The activities of this page.")
-    page_info: PageInfo = strawberry.field(description="Paging state and cursors.")
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @classmethod
-    def from_page(cls, page: Page, count: Callable[[], Awaitable[int]]) -> ActivityConnection:
-        edge_cursors = cursors(page, ACTIVITY_ORDERING, lambda r: Position(r.occurred_date, r.id))
-        return cls(
-            edges=[
-                ActivityEdge(cursor=c, node=Activity.from_row(r))
-                for c, r in zip(edge_cursors, page.rows, strict=True)
-            ],
-            page_info=page_info(page, edge_cursors),
-            count=count,
-        )
-
-    @strawberry.field(description="The activities of this page, without cursors.")
-    def nodes(self) -> list[Activity]:
-        return [edge.node for edge in self.edges]
-
-    @strawberry.field(description="How many activities there are in all pages together.")
-    async def total_count(self) -> int:
-        return await self.count()
+@connection(item="activity", items="activities", description="A page of activities, oldest first.")
+class ActivityConnection(Connection[Activity]):
+    pass
 
 
 async def activity_connection(
     info: Info,
-    pages: DataLoader[tuple[uuid.UUID, PageRequest], Page],
-    counts: DataLoader[uuid.UUID, int],
+    pages: SharedLoader[tuple[uuid.UUID, PageRequest], Page],
+    counts: SharedLoader[uuid.UUID, int],
     parent: uuid.UUID,
-    *,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
+    paging: Paging,
 ) -> ActivityConnection:
     """One parent's page of activities, its total loaded only if asked for."""
-    settings = info.context.settings
-    request = page_request(
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        ordering=ACTIVITY_ORDERING,
-        default_size=settings.default_page_size,
-        max_size=settings.max_page_size,
-    )
+    request = paging.request(ACTIVITY_ORDERING, info.context.settings)
     page = await pages.load((parent, request))
-    return ActivityConnection.from_page(page, lambda: counts.load(parent))
+    return ActivityConnection.from_page(
+        page,
+        ordering=ACTIVITY_ORDERING,
+        position=lambda row: Position(row.occurred_date, row.id),
+        node=Activity.from_row,
+        count=lambda: counts.load(parent),
+    )

@@ -8,18 +8,24 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 from sqlalchemy import Row
+from strawberry.types.lazy_type import LazyType
 
 from api.context import Info
-from api.graph.ids import to_global_id
+from api.graph.edges import PARTICIPANT_FIELDS
 from api.graph.loaders import Resolved, resolve
+from api.graph.relay.ids import to_global_id
+from api.graph.relay.paging import Paging, paged
 from api.graph.types.activity import ActivityConnection, activity_connection, participant_of
-from api.graph.types.connection import After, Before, First, Last
 from api.graph.types.enums import ParticipantStatus
 from api.graph.types.node import Node
 from db.models import ParticipantStatus as Status
 
 if TYPE_CHECKING:
     from api.graph.types.referral import Referral
+
+# Referrals are built here but defined above this module (they list participants): the class
+# is looked up when first needed, as Strawberry resolves the annotation.
+REFERRAL: LazyType[str, str] = LazyType("Referral", "api.graph.types.referral")
 
 
 @strawberry.type(description="A person of a partner organization who works referrals.")
@@ -90,7 +96,7 @@ class Participant(Node):
     )
     def users(self, info: Info) -> Resolved[list[User]]:
         return resolve(
-            info.context.loaders.users_by_participant,
+            PARTICIPANT_FIELDS["users"](info.context.loaders),
             self.pk,
             lambda rows: [User.from_row(row) for row in rows],
         )
@@ -105,24 +111,15 @@ class Participant(Node):
     @strawberry.field(
         description="Activities this participant performed or that concern it, oldest first."
     )
-    async def referral_activities(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> ActivityConnection:
+    @paged
+    async def referral_activities(self, info: Info, paging: Paging) -> ActivityConnection:
         loaders = info.context.loaders
         return await activity_connection(
             info,
             loaders.activity_page_by_participant,
             loaders.activity_count_by_participant,
             self.pk,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
+            paging,
         )
 
     @strawberry.field(
@@ -136,12 +133,10 @@ class Participant(Node):
     async def referral_view(
         self, info: Info
     ) -> Annotated[Referral, strawberry.lazy("api.graph.types.referral")] | None:
-        from api.graph.types.referral import Referral
-
         row = await info.context.loaders.referral_by_id.load(self.referral_pk)
         if row is None:
             return None
-        return Referral.from_row(row, viewpoint=self.viewpoint)
+        return REFERRAL.resolve_type().from_row(row, viewpoint=self.viewpoint)  # type: ignore[no-any-return]
 
     @property
     def viewpoint(self) -> uuid.UUID | None:

@@ -11,10 +11,11 @@ import strawberry
 from sqlalchemy import Row
 
 from api.context import Info
-from api.graph.ids import to_global_id
+from api.graph.edges import REFERRAL_FIELDS
 from api.graph.loaders import Resolved, resolve
+from api.graph.relay.ids import to_global_id
+from api.graph.relay.paging import Paging, paged
 from api.graph.types.activity import ActivityConnection, activity_connection
-from api.graph.types.connection import After, Before, First, Last
 from api.graph.types.enums import ReferralSource, ReferralStatus
 from api.graph.types.node import Node
 from api.graph.types.participant import Participant
@@ -155,7 +156,7 @@ class Referral(Node):
     def customer_profile(self, info: Info) -> Resolved[CustomerProfile]:
         viewpoint = self.viewpoint
         return resolve(
-            info.context.loaders.customer_profile_by_referral,
+            REFERRAL_FIELDS["customer_profile"](info.context.loaders),
             self.pk,
             lambda row: CustomerProfile.from_row(_present(row, self.pk), viewpoint=viewpoint),
         )
@@ -163,7 +164,7 @@ class Referral(Node):
     @strawberry.field(description="What the customer needs.", graphql_type=CustomerRequirements)
     def customer_requirements(self, info: Info) -> Resolved[CustomerRequirements]:
         return resolve(
-            info.context.loaders.requirements_by_referral,
+            REFERRAL_FIELDS["customer_requirements"](info.context.loaders),
             self.pk,
             lambda row: CustomerRequirements.from_row(_present(row, self.pk)),
         )
@@ -174,7 +175,7 @@ class Referral(Node):
     )
     def additional_information(self, info: Info) -> Resolved[AdditionalInformation]:
         return resolve(
-            info.context.loaders.additional_information_by_referral,
+            REFERRAL_FIELDS["additional_information"](info.context.loaders),
             self.pk,
             lambda row: AdditionalInformation.from_row(_present(row, self.pk)),
         )
@@ -185,7 +186,7 @@ class Referral(Node):
     )
     def participants(self, info: Info) -> Resolved[list[Participant]]:
         return resolve(
-            info.context.loaders.participants_by_referral,
+            REFERRAL_FIELDS["participants"](info.context.loaders),
             self.pk,
             lambda rows: [Participant.from_row(row) for row in rows],
         )
@@ -195,7 +196,8 @@ class Referral(Node):
         graphql_type=Participant,
     )
     def owner(self, info: Info) -> Resolved[Participant]:
-        return resolve(info.context.loaders.participants_by_referral, self.pk, self._owner)
+        loader = REFERRAL_FIELDS["owner"](info.context.loaders)
+        return resolve(loader, self.pk, self._owner)
 
     def _owner(self, rows: list[Row[Any]]) -> Participant:
         for row in rows:
@@ -204,24 +206,15 @@ class Referral(Node):
         raise LookupError(f"referral {self.pk} has no owner participant")
 
     @strawberry.field(description="The referral's history, oldest first.")
-    async def activities(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> ActivityConnection:
+    @paged
+    async def activities(self, info: Info, paging: Paging) -> ActivityConnection:
         loaders = info.context.loaders
         return await activity_connection(
             info,
             loaders.activity_page_by_referral,
             loaders.activity_count_by_referral,
             self.pk,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
+            paging,
         )
 
 

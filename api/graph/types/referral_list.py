@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Self
 
 import strawberry
 
 from api.context import Info
 from api.errors import BadUserInput
-from api.graph.types.connection import PageInfo, cursors, page_info
+from api.graph.relay.connection import Connection, connection
 from api.graph.types.enums import OrderDirection, ReferralOrderField, ReferralSource, ReferralStatus
 from api.graph.types.referral import Referral
 from db.paging import Page, Position
@@ -112,40 +112,20 @@ def referral_ordering(order: ReferralOrder) -> str:
     return f"referral:{order.field}"
 
 
-@strawberry.type(description="A referral in a page, with its cursor.")
-class ReferralEdge:
-    cursor: str = strawberry.field(
-        description="Opaque position of this edge, for `after`/`before`."
-    )
-    node: Referral = strawberry.field(description="The referral.")
-
-
-@strawberry.type(description="A page of the referrals your organization takes part in.")
-class ReferralConnection:
-    edges: list[ReferralEdge] = strawberry.field(description="The referrals of this page.")
-    page_info: PageInfo = strawberry.field(description="Paging state and cursors.")
-    where: strawberry.Private[ReferralFilter]
-
+@connection(
+    item="referral",
+    items="referrals",
+    description="A page of the referrals your organization takes part in.",
+    total_count="How many referrals match the filter, in all pages together.",
+)
+class ReferralConnection(Connection[Referral]):
     @classmethod
-    def from_page(
-        cls, page: Page, order: ReferralOrder, where: ReferralFilter
-    ) -> ReferralConnection:
-        edge_cursors = cursors(
-            page, referral_ordering(order), lambda row: Position(getattr(row, order.field), row.id)
+    def of_page(cls, info: Info, page: Page, order: ReferralOrder, where: ReferralFilter) -> Self:
+        """The page's referrals; their total (by `where`) is counted only if asked for."""
+        return cls.from_page(
+            page,
+            ordering=referral_ordering(order),
+            position=lambda row: Position(getattr(row, order.field), row.id),
+            node=Referral.from_row,
+            count=lambda: info.context.loaders.referral_count.load(where),
         )
-        return cls(
-            edges=[
-                ReferralEdge(cursor=cursor, node=Referral.from_row(row))
-                for cursor, row in zip(edge_cursors, page.rows, strict=True)
-            ],
-            page_info=page_info(page, edge_cursors),
-            where=where,
-        )
-
-    @strawberry.field(description="The referrals of this page, without cursors.")
-    def nodes(self) -> list[Referral]:
-        return [edge.node for edge in self.edges]
-
-    @strawberry.field(description="How many referrals match the filter, in all pages together.")
-    async def total_count(self, info: Info) -> int:
-        return await info.context.loaders.referral_count.load(self.where)

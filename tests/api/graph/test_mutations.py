@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from api.graph.ids import decode_global_id, to_global_id
+from api.graph.nodes import decode_global_id
+from api.graph.relay.ids import to_global_id
 from db.tables import activity, referral
 from tests.conftest import START
 from tests.factories import make_actor, make_participant, make_referral, new_referral

@@ -15,7 +15,7 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.graph.ids import to_global_id
+from api.graph.relay.ids import to_global_id
 from api.settings import Settings
 from db import engine as engine_module
 from db.models import ParticipantStatus, ReferralStatus

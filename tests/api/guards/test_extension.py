@@ -15,8 +15,8 @@ from api.auth.tokens import mint_token
 from api.settings import Settings
 from tests.api.guards.test_shape import an_owner, answer
 from tests.factories import make_actor
+from tests.graphql_socket import GraphQLSocket, eventually, hub, serving
 from tests.helpers import Api, MovableClock
-from tests.test_subscriptions import GraphQLSocket, eventually, hub, serving
 
 
 def _tokens(query: str) -> int:

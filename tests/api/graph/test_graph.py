@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from api.graph.ids import to_global_id
+from api.graph.relay.ids import to_global_id
 from db.models import ActivityType, ParticipantStatus, ReferralStatus
 from tests.conftest import START
 from tests.factories import make_activity, make_actor, make_participant, make_referral

@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from api.errors import BadUserInput
-from api.graph.ids import GlobalId, decode_global_id, expect_global_id, to_global_id
+from api.graph.nodes import decode_global_id, expect_global_id
+from api.graph.relay.ids import GlobalId, to_global_id
 from db.ids import uuid7
 
 

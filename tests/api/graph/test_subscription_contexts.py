@@ -1,7 +1,7 @@
 """Subscriptions sharing one WebSocket each resolve with a context (and loaders) of their own.
 
 Races between two deliveries are made deterministic by holding each delivery's read of its
-change (`api.graph.subscriptions._read`) until the test lets it go, in the order the test chooses.
+change (`api.graph.changes.read`) until the test lets it go, in the order the test chooses.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from api.graph import subscriptions
+from api.graph.subscriptions import changes
 from db.access import Viewer
 from db.engine import Database
 from db.events import ReferralChange
-from tests.helpers import Api
-from tests.test_subscriptions import (
+from tests.graphql_socket import (
     GraphQLSocket,
     eventually,
     hub,
@@ -27,6 +26,7 @@ from tests.test_subscriptions import (
     serving,
     two_organizations,
 )
+from tests.helpers import Api
 
 # The referral's version twice: on the event's referral, and through a nested field that
 # reads it again via the loaders (participants -> referralView).
@@ -43,16 +43,16 @@ async def server(app: Starlette) -> AsyncIterator[str]:
 
 
 class HeldReads:
-    """Stands in for `_read`: reads, then waits (while holding) until `stop` lets it go on."""
+    """Stands in for `read`: reads, then waits (while holding) until `stop` lets it go on."""
 
     def __init__(self) -> None:
-        self.read = subscriptions._read
+        self.read = changes.read
         self.gates: list[asyncio.Event] = []
         self.holding = True
 
     async def __call__(
         self, database: Database, viewer: Viewer, change: ReferralChange
-    ) -> subscriptions.ChangeRows:
+    ) -> changes.ChangeRows:
         rows = await self.read(database, viewer, change)
         if self.holding:
             gate = asyncio.Event()
@@ -83,7 +83,7 @@ async def test_a_delivery_never_reads_another_subscriptions_loaders(
     version 3 inside an event of version 2."""
     owner, _, referral_id = await two_organizations(api)
     held = HeldReads()
-    monkeypatch.setattr(subscriptions, "_read", held)
+    monkeypatch.setattr(changes, "read", held)
     variables = {"id": referral_gid(referral_id)}
     async with GraphQLSocket.open(server) as socket_:
         await socket_.init(api.token(owner))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from api.graph.ids import to_global_id
+from api.graph.relay.ids import to_global_id
 from db.models import ParticipantStatus
 from tests.conftest import START
 from tests.factories import make_actor, make_participant, make_referral

@@ -1,4 +1,4 @@
-"""This worker's fan-out of committed referral changes to its subscribers.
+"""The event hub: this worker's fan-out of committed referral changes to its subscribers.
 
 Each subscriber has a bounded queue. Publishing never waits: a subscriber whose queue is full
 is dropped and told so (`on_overflow`, which closes its connection), so a slow or stuck client

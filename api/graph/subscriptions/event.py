@@ -1,0 +1,22 @@
+"""The ReferralEvent type: what a subscriber receives for each activity a change wrote."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.graph.types.activity import Activity
+from api.graph.types.referral import Referral
+
+
+@strawberry.type(
+    description="A committed change to a referral: the history entry it wrote, and the referral "
+    "as it stands when the event is delivered."
+)
+class ReferralEvent:
+    activity: Activity = strawberry.field(
+        description="What happened: the activity the change wrote to the referral's history."
+    )
+    referral: Referral = strawberry.field(
+        description="The referral's state when the event is delivered, as your organization "
+        "sees it (contact details only for ACCEPTED participants)."
+    )

@@ -1,0 +1,91 @@
+"""The request's loaders: one statement per edge whatever the number of keys, and a public peek."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+from api.graph.loaders import Loaded, Loaders, resolve
+from db.access import Viewer
+from db.engine import Database
+from tests.conftest import START
+from tests.factories import ReferralRows, make_actor, make_referral
+from tests.helpers import Actor
+from tests.statements import statements
+
+
+async def _referrals(database: Database, count: int) -> tuple[Actor, list[ReferralRows]]:
+    async with database.engine.begin() as conn:
+        owner = await make_actor(conn, "Owner")
+        rows = [
+            await make_referral(conn, owner, created=START - timedelta(minutes=i))
+            for i in range(count)
+        ]
+    return owner, rows
+
+
+def _loaders(database: Database, actor: Actor) -> Loaders:
+    return Loaders(database, Viewer(actor.organization_id, actor.user_id, START))
+
+
+async def test_each_edge_costs_one_statement_whatever_the_number_of_keys(
+    database: Database,
+) -> None:
+    owner, rows = await _referrals(database, 5)
+    ids = [row.id for row in rows]
+    loaders = _loaders(database, owner)
+    edges = (
+        loaders.referral_by_id,
+        loaders.customer_profile_by_referral,
+        loaders.requirements_by_referral,
+        loaders.additional_information_by_referral,
+        loaders.participants_by_referral,
+    )
+    for loader in edges:
+        with statements(database) as seen:
+            loaded = await asyncio.gather(*(loader.load(pk) for pk in ids))
+        assert len(seen) == 1, (loader, seen)
+        assert all(value for value in loaded)
+    with statements(database) as seen:  # everything is cached for the rest of the request
+        await asyncio.gather(*(loader.load_many(ids) for loader in edges))
+    assert seen == []
+
+
+async def test_participants_by_referral_primes_participants_by_id(database: Database) -> None:
+    owner, rows = await _referrals(database, 2)
+    loaders = _loaders(database, owner)
+    await loaders.participants_by_referral.load_many([row.id for row in rows])
+    with statements(database) as seen:
+        found = await loaders.participant_by_id.load(rows[0].owner_participant_id)
+    assert seen == []
+    assert found is not None
+    assert found.referral_id == rows[0].id
+
+
+async def test_peek_answers_only_what_is_loaded_and_resolve_builds_at_once(
+    database: Database,
+) -> None:
+    owner, (row,) = await _referrals(database, 1)
+    loaders = _loaders(database, owner)
+    loader = loaders.referral_by_id
+    assert loader.peek(row.id) is None  # peeking never loads
+    missing = uuid.uuid4()
+    await loader.load_many([row.id, missing])
+    peeked = loader.peek(row.id)
+    assert isinstance(peeked, Loaded)
+    assert peeked.value is not None
+    assert peeked.value.id == row.id
+    assert loader.peek(missing) == Loaded(None)  # loaded, and nothing is there
+    built = resolve(loader, row.id, lambda found: None if found is None else found.name)
+    assert built == peeked.value.name  # built at once, not an awaitable
+
+
+async def test_a_foreign_organization_loads_nothing(database: Database) -> None:
+    _, rows = await _referrals(database, 2)
+    async with database.engine.begin() as conn:
+        stranger = await make_actor(conn, "Stranger")
+    loaders = _loaders(database, stranger)
+    ids = [row.id for row in rows]
+    assert await loaders.referral_by_id.load_many(ids) == [None, None]
+    assert await loaders.participants_by_referral.load_many(ids) == [[], []]
