@@ -83,6 +83,8 @@ async def test_other_organizations_see_only_what_they_may_and_contacts_masked(
     api: Api, app: Starlette, server: str
 ) -> None:
     owner, partner, referral_id = await two_organizations(api)
+    async with api.database.engine.begin() as conn:
+        partners_own = (await make_referral(conn, partner, created=START - timedelta(days=1))).id
     async with (
         GraphQLSocket.open(server) as owners,
         GraphQLSocket.open(server) as partners,
@@ -95,6 +97,11 @@ async def test_other_organizations_see_only_what_they_may_and_contacts_masked(
 
         await note(api, owner, referral_id, "Not for the partner")
         assert (await owners.event())["activity"]["type"] == "NOTE_ADDED"
+        # Visibility is judged when a change is delivered, and a subscriber takes its changes
+        # in commit order: once the partner has the event of a later note of its own, the
+        # owner's note was judged (and withheld) before the invitation below could commit.
+        await note(api, partner, partners_own, "The partner's own referral")
+        assert (await partners.event())["referral"]["id"] == referral_gid(partners_own)
 
         invited = await api.query(
             INVITE,
