@@ -34,6 +34,7 @@ from db.tables import (
     participant_user,
     referral,
 )
+from db.values import ReferralPatch
 from db.writes import add_note, answer_invitation, change_status, invite_participant
 from db.writes import update_referral as update_referral_rule
 from tests.conftest import START
@@ -236,7 +237,11 @@ async def perform(
         return None
     if action is Action.UPDATE:
         await update_referral_rule(
-            database, viewer, target, {"name": NEW_NAME}, expected_version=expected_version
+            database,
+            viewer,
+            target,
+            ReferralPatch(name=NEW_NAME),
+            expected_version=expected_version,
         )
         return None
     if action is Action.NOTE:
