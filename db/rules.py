@@ -12,7 +12,7 @@ long as one call compares like with like.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -22,6 +22,8 @@ from db.refusals import RefusalCode
 
 # A moment: a datetime, or seconds since some start.
 Moment = TypeVar("Moment", datetime, int)
+# A changed field, however the caller identifies it.
+F = TypeVar("F")
 
 # Status changes a participant may ask for; accepting an invitation also activates.
 TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
@@ -202,6 +204,7 @@ def ended_by_close(
     return ParticipantStatus.MISSED, ActivityType.INVITATION_MISSED
 
 
-def update_note(changed: Iterable[str]) -> str:
-    """The note of an UPDATED activity: the changed fields, named as the caller named them."""
-    return "Changed " + ", ".join(changed)
+def update_note(changed: Iterable[F], name: Callable[[F], str]) -> str:
+    """The note of an UPDATED activity: the changed fields, each as `name` spells it (the API
+    names them by its input paths, which `db` does not know)."""
+    return "Changed " + ", ".join(name(field) for field in changed)

@@ -1,13 +1,11 @@
-"""Validation and normalisation of write inputs: pure, synchronous, every problem reported."""
+"""Checks of single input values: each returns the normalised value or refuses at its path."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 import phonenumbers
@@ -44,32 +42,8 @@ _PHONE_MESSAGE = "must be a valid phone number; use international format, e.g. +
 _EMAIL_REASON_MAX = 120
 
 
-def field_name(field: Path) -> str:
-    """How a message names the field at a path: its own name, with a list item's index.
-
-    ("customerProfile", "contact", "email") -> "email"; ("userIds", "2") -> "userIds[2]".
-    Paths name list items by their index in the list as the caller sent it, as a string.
-    """
-    if len(field) >= 2 and field[-1].isdigit():
-        return f"{field[-2]}[{field[-1]}]"
-    return field[-1] if field else "input"
-
-
 def _refuse(field: Path, message: str) -> InvalidInput:
     return InvalidInput([FieldError(field, message)])
-
-
-@dataclass(frozen=True, slots=True)
-class ReferralValues:
-    """Normalised column values per table; only the columns that were given (partial updates)."""
-
-    referral: dict[str, Any]
-    customer_profile: dict[str, Any]
-    customer_requirements: dict[str, Any]
-    additional_information: dict[str, Any]
-
-
-# --- single values: each takes (value, field) and returns the column value or raises InvalidInput
 
 
 def _clean(value: Any, field: Path, *, required: bool, multiline: bool) -> str:
@@ -113,7 +87,7 @@ def text(
 
 def idempotency_key(value: Any) -> str:
     """The key as given: compared byte for byte, so it is checked but never rewritten."""
-    field = ("idempotencyKey",)
+    field = ("idempotency_key",)
     if not isinstance(value, str):
         raise _refuse(field, "is required" if value is None else "must be text")
     if not value:
@@ -125,7 +99,7 @@ def idempotency_key(value: Any) -> str:
     return value
 
 
-def _email(value: Any, field: Path) -> str:
+def email(value: Any, field: Path) -> str:
     address = _limited(value, field, limit=EMAIL_MAX, required=True)
     try:
         return validate_email(address, check_deliverability=False).normalized
@@ -134,7 +108,7 @@ def _email(value: Any, field: Path) -> str:
         raise _refuse(field, f"is not a valid email address{reason}") from None
 
 
-def _country(value: Any, field: Path) -> str:
+def country(value: Any, field: Path) -> str:
     # pycountry looks codes up in any case; the stored code is its own, canonical upper case.
     country = pycountry.countries.get(alpha_2=_clean(value, field, required=True, multiline=False))
     if country is None:
@@ -142,7 +116,7 @@ def _country(value: Any, field: Path) -> str:
     return str(country.alpha_2)
 
 
-def _currency(value: Any, field: Path) -> str | None:
+def currency(value: Any, field: Path) -> str | None:
     code = _clean(value, field, required=False, multiline=False)
     if not code:
         return None
@@ -152,24 +126,22 @@ def _currency(value: Any, field: Path) -> str | None:
     return str(currency.alpha_3)
 
 
-def _phone(region: str | None) -> Callable[[Any, Path], str]:
-    def check(value: Any, field: Path) -> str:
-        raw = _clean(value, field, required=True, multiline=False)
-        try:
-            number = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException:
-            raise _refuse(field, _PHONE_MESSAGE) from None
-        if not phonenumbers.is_valid_number(number):
-            raise _refuse(field, _PHONE_MESSAGE)
-        # E.164 has no extension: storing the number without it would silently lose data.
-        if number.extension:
-            raise _refuse(field, "must be a phone number without an extension, e.g. +14255550100")
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-    return check
+def phone_number(value: Any, field: Path, region: str | None) -> str:
+    """The number in E.164 form, read as a national number of `region` unless it starts '+'."""
+    raw = _clean(value, field, required=True, multiline=False)
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise _refuse(field, _PHONE_MESSAGE) from None
+    if not phonenumbers.is_valid_number(number):
+        raise _refuse(field, _PHONE_MESSAGE)
+    # E.164 has no extension: storing the number without it would silently lose data.
+    if number.extension:
+        raise _refuse(field, "must be a phone number without an extension, e.g. +14255550100")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _deal_value(value: Any, field: Path) -> Decimal:
+def deal_value(value: Any, field: Path) -> Decimal:
     # bool and float are refused on purpose: the GraphQL Decimal scalar gives exact Decimals.
     if not isinstance(value, Decimal):
         raise _refuse(field, "must be a decimal number")
@@ -186,20 +158,20 @@ def _deal_value(value: Any, field: Path) -> Decimal:
     return abs(quantized)  # abs() turns -0.00 into 0.00
 
 
-def _closing_date(value: Any, field: Path) -> date:
+def closing_date(value: Any, field: Path) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise _refuse(field, "must be a date")
     return value
 
 
-def _referral_source(value: Any, field: Path) -> ReferralSource:
+def referral_source(value: Any, field: Path) -> ReferralSource:
     if not isinstance(value, ReferralSource):
         names = ", ".join(member.name for member in ReferralSource)
         raise _refuse(field, f"must be one of {names}")
     return value
 
 
-def _string_list(value: Any, field: Path) -> list[str]:
+def string_list(value: Any, field: Path) -> list[str]:
     if not isinstance(value, list | tuple):
         raise _refuse(field, "must be a list of text")
     # Over the limit, the items are not checked one by one: one clear error, not a flood.
@@ -217,180 +189,10 @@ def _string_list(value: Any, field: Path) -> list[str]:
     return list(items)
 
 
-def _text(limit: int, *, required: bool = False, multiline: bool = False) -> Check:
+def text_check(limit: int, *, required: bool = False, multiline: bool = False) -> Check:
+    """`text` with its limits set, as a check of (value, field)."""
+
     def check(value: Any, field: Path) -> str | None:
         return text(value, field, limit=limit, required=required, multiline=multiline)
 
     return check
-
-
-# --- the shape of a referral input and the columns it fills
-
-_LISTS = ("industries", "products", "services")
-_TABLES = ("referral", "customer_profile", "customer_requirements", "additional_information")
-
-
-def _none() -> None:
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Field:
-    key: str  # GraphQL input name within its parent
-    table: str  # attribute of ReferralValues
-    column: str
-    check: Check
-    required: bool = False  # required on create; None for it on update "cannot be cleared"
-    empty: Callable[[], Any] = _none  # the value when absent on create or cleared on update
-
-
-@dataclass(frozen=True, slots=True)
-class _Group:
-    key: str
-    members: tuple[_Field | _Group, ...]
-    required: bool = False
-
-
-def _schema(phone_region: str | None) -> _Group:
-    cp, cr, ai = "customer_profile", "customer_requirements", "additional_information"
-    address = (
-        _Field("addressLine1", cp, "address_line1", _text(ADDRESS_LINE_MAX, required=True), True),
-        _Field("addressLine2", cp, "address_line2", _text(ADDRESS_LINE_MAX)),
-        _Field("city", cp, "city", _text(CITY_MAX, required=True), True),
-        _Field("state", cp, "state", _text(STATE_MAX, required=True), True),
-        _Field("postalCode", cp, "postal_code", _text(POSTAL_CODE_MAX, required=True), True),
-        _Field("country", cp, "country", _country, True),
-    )
-    contact = (
-        _Field("firstName", cp, "contact_first_name", _text(PERSON_NAME_MAX, required=True), True),
-        _Field("lastName", cp, "contact_last_name", _text(PERSON_NAME_MAX, required=True), True),
-        _Field("email", cp, "contact_email", _email, True),
-        _Field("phoneNumber", cp, "contact_phone_number", _phone(phone_region), True),
-    )
-    requirements = (
-        *(_Field(key, cr, key, _string_list, empty=list) for key in _LISTS),
-        _Field("solutions", cr, "solutions", _text(SOLUTIONS_MAX, multiline=True)),
-        _Field("customerNeed", cr, "customer_need", _text(CUSTOMER_NEED_MAX, multiline=True)),
-    )
-    information = (
-        _Field("notes", ai, "notes", _text(NOTES_MAX, multiline=True)),
-        _Field("dealValue", ai, "deal_value", _deal_value),
-        _Field("currency", ai, "currency", _currency),
-        _Field("closingDate", ai, "closing_date", _closing_date),
-    )
-    profile = (
-        _Field("name", cp, "name", _text(NAME_MAX, required=True), True),
-        _Group("address", address, required=True),
-        _Group("contact", contact, required=True),
-    )
-    return _Group(
-        "",
-        (
-            _Field("name", "referral", "name", _text(NAME_MAX, required=True), True),
-            _Field("referralSource", "referral", "referral_source", _referral_source, True),
-            _Group("customerProfile", profile, required=True),
-            _Group("customerRequirements", requirements),
-            _Group("additionalInformation", information),
-        ),
-    )
-
-
-class _Walk:
-    """One pass over an input: fills the columns it may and collects every error on the way."""
-
-    def __init__(self, *, partial: bool) -> None:
-        self.partial = partial
-        self.values: dict[str, dict[str, Any]] = {table: {} for table in _TABLES}
-        self.errors: list[FieldError] = []
-
-    def group(self, group: _Group, data: Mapping[str, Any], path: Path) -> None:
-        for member in group.members:
-            field = (*path, member.key)
-            if member.key not in data and self.partial:
-                continue  # left unchanged
-            value = data.get(member.key)
-            if value is None:
-                if member.required:
-                    message = "cannot be cleared" if self.partial else "is required"
-                    self.errors.append(FieldError(field, message))
-                else:
-                    self.empty(member)
-            elif isinstance(member, _Group):
-                if isinstance(value, Mapping):
-                    self.group(member, value, field)
-                else:
-                    self.errors.append(FieldError(field, "must be an object"))
-            else:
-                try:
-                    self.values[member.table][member.column] = member.check(value, field)
-                except InvalidInput as error:
-                    self.errors.extend(error.errors)
-        # A key we do not know is a caller's mistake; ignoring it would drop input silently.
-        known = {member.key for member in group.members}
-        for key in data:
-            if key not in known:
-                self.errors.append(FieldError((*path, str(key)), "is not a known field"))
-
-    def empty(self, member: _Field | _Group) -> None:
-        if isinstance(member, _Field):
-            self.values[member.table][member.column] = member.empty()
-        else:
-            for inner in member.members:
-                self.empty(inner)
-
-
-def _region_of(data: Mapping[str, Any], phone_region: str | None) -> str | None:
-    """The input's own address country when it is valid, else the caller's region."""
-    profile = data.get("customerProfile")
-    address = profile.get("address") if isinstance(profile, Mapping) else None
-    if isinstance(address, Mapping) and address.get("country") is not None:
-        try:
-            return _country(address["country"], ())
-        except InvalidInput:
-            pass  # refused where the country itself is checked; the phone must stand alone
-    return phone_region.upper() if phone_region else None
-
-
-def referral_values(
-    data: Mapping[str, Any], *, partial: bool, phone_region: str | None = None
-) -> ReferralValues:
-    """Column values of a create (partial=False: complete) or an update (partial=True: given)."""
-    if not isinstance(data, Mapping):
-        raise _refuse((), "must be an object")
-    walk = _Walk(partial=partial)
-    walk.group(_schema(_region_of(data, phone_region)), data, ())
-    information = walk.values["additional_information"]
-    if (
-        information.get("deal_value") is not None
-        and "currency" in information
-        and information["currency"] is None
-    ):
-        walk.errors.append(
-            FieldError(("additionalInformation", "currency"), "is required when dealValue is set")
-        )
-    if partial and not walk.errors and not any(walk.values.values()):
-        walk.errors.append(FieldError((), "Nothing to update: give at least one field."))
-    if walk.errors:
-        raise InvalidInput(walk.errors)
-    return ReferralValues(**walk.values)
-
-
-@cache
-def _input_paths() -> dict[tuple[str, str], str]:
-    paths: dict[tuple[str, str], str] = {}
-
-    def visit(group: _Group, prefix: tuple[str, ...]) -> None:
-        for member in group.members:
-            path = (*prefix, member.key)
-            if isinstance(member, _Group):
-                visit(member, path)
-            else:
-                paths[(member.table, member.column)] = ".".join(path)
-
-    visit(_schema(None), ())
-    return paths
-
-
-def input_path(table: str, column: str) -> str:
-    """Where a column is set in mutation input, e.g. customerProfile.contact.phoneNumber."""
-    return _input_paths()[(table, column)]

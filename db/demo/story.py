@@ -135,7 +135,9 @@ class Story:
 
     def update(self, offset: int, actor: int, changed: tuple[str, ...]) -> None:
         self._change(offset, rules.may_change(self.status, self.states[actor]))
-        self._record(offset, ActivityType.UPDATED, actor=actor, note=rules.update_note(changed))
+        self._record(
+            offset, ActivityType.UPDATED, actor=actor, note=rules.update_note(changed, str)
+        )
 
 
 def play(draws: Draws, cast: Cast, plan: Plan) -> Story:

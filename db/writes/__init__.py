@@ -8,9 +8,10 @@ writers never both win.
 
 from db.writes.invitations import answer_invitation, invite_participant
 from db.writes.notes import add_note
-from db.writes.referrals import change_status, create_referral, update_referral
+from db.writes.referrals import Idempotency, change_status, create_referral, update_referral
 
 __all__ = [
+    "Idempotency",
     "add_note",
     "answer_invitation",
     "change_status",

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db import rules, validation
+from db import rules, validation, values
 from db.access import Viewer
 from db.engine import Database
 from db.models import ActivityType, ParticipantStatus, ReferralStatus
-from db.refusals import FieldError, InvalidInput, RefusalCode, Refused
+from db.refusals import FieldError, InvalidInput, Path, RefusalCode, Refused
 from db.tables import (
     additional_information,
     customer_profile,
@@ -32,18 +31,33 @@ from db.writes.transaction import LostRace, in_transaction
 # --- create -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    """A retry's key, and the fingerprint of the request as its caller sent it.
+
+    The caller computes the fingerprint from its own request, so that a retry matches as long
+    as the caller sends the same body, whatever the draft it makes of it.
+    """
+
+    key: str
+    fingerprint: str
+
+
 async def create_referral(
-    database: Database, viewer: Viewer, data: Mapping[str, Any], *, key: str | None = None
+    database: Database,
+    viewer: Viewer,
+    draft: values.ReferralDraft,
+    *,
+    idempotency: Idempotency | None = None,
 ) -> uuid.UUID:
     """A new PENDING referral owned by the viewer's organization; its id.
 
-    With an idempotency `key`, a retry with the same body answers the first referral and a
-    reuse with another body is refused.
+    With an `idempotency` key, a retry with the same request answers the first referral and a
+    reuse with another request is refused.
     """
-    values = validation.referral_values(data, partial=False)
-    if key is not None:
-        key = validation.idempotency_key(key)
-    fingerprint = _fingerprint(data)
+    columns = values.referral_columns(draft)
+    key = None if idempotency is None else validation.idempotency_key(idempotency.key)
+    fingerprint = "" if idempotency is None else idempotency.fingerprint
 
     async def work(conn: AsyncConnection) -> uuid.UUID:
         await _require_organization(conn, viewer)
@@ -58,7 +72,7 @@ async def create_referral(
                     )
                 referral_id: uuid.UUID = earlier.referral_id
                 return referral_id
-        referral_id = await _insert_referral(conn, viewer, values)
+        referral_id = await _insert_referral(conn, viewer, columns)
         if key is not None:
             try:
                 await conn.execute(
@@ -76,15 +90,6 @@ async def create_referral(
         return referral_id
 
     return await in_transaction(database, work)
-
-
-def _fingerprint(data: Mapping[str, Any]) -> str:
-    canonical = json.dumps(data, sort_keys=True, default=_plain, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _plain(value: Any) -> str:
-    return str(getattr(value, "value", value))
 
 
 async def _require_organization(conn: AsyncConnection, viewer: Viewer) -> None:
@@ -109,7 +114,7 @@ async def _remembered(conn: AsyncConnection, viewer: Viewer, key: str) -> Row[An
 
 
 async def _insert_referral(
-    conn: AsyncConnection, viewer: Viewer, values: validation.ReferralValues
+    conn: AsyncConnection, viewer: Viewer, columns: values.ReferralColumns
 ) -> uuid.UUID:
     referral_id, owner_id = uuid.uuid4(), uuid.uuid4()
     now = viewer.now
@@ -121,22 +126,22 @@ async def _insert_referral(
             owner_organization_id=viewer.organization_id,
             created_date=now,
             updated_date=now,
-            **values.referral,
+            **columns.referral,
         )
     )
     await conn.execute(
         customer_profile.insert().values(
-            id=uuid.uuid4(), referral_id=referral_id, **values.customer_profile
+            id=uuid.uuid4(), referral_id=referral_id, **columns.customer_profile
         )
     )
     await conn.execute(
         customer_requirements.insert().values(
-            referral_id=referral_id, **values.customer_requirements
+            referral_id=referral_id, **columns.customer_requirements
         )
     )
     await conn.execute(
         additional_information.insert().values(
-            referral_id=referral_id, **values.additional_information
+            referral_id=referral_id, **columns.additional_information
         )
     )
     await conn.execute(
@@ -168,11 +173,15 @@ async def update_referral(
     database: Database,
     viewer: Viewer,
     referral_id: uuid.UUID,
-    data: Mapping[str, Any],
+    patch: values.ReferralPatch,
     *,
     expected_version: int | None = None,
+    name_field: Callable[[Path], str] = ".".join,
 ) -> None:
-    """Change the given fields (explicit None clears an optional one); UPDATED in the history."""
+    """Change the given fields (explicit None clears an optional one); UPDATED in the history.
+
+    The UPDATED note names the changed fields by `name_field` (the API: by its input paths).
+    """
 
     async def work(conn: AsyncConnection) -> None:
         current = await lock_referral(conn, viewer, referral_id, expected_version=expected_version)
@@ -182,8 +191,8 @@ async def update_referral(
                 select(customer_profile).where(customer_profile.c.referral_id == referral_id)
             )
         ).one()
-        values = validation.referral_values(data, partial=True, phone_region=profile.country)
-        changed = await _apply_changes(conn, referral_id, values)
+        columns = values.referral_columns(patch, phone_region=profile.country)
+        changed = await _apply_changes(conn, referral_id, columns)
         if not changed:
             return  # the referral already reads like that: no change, no version, no activity
         await bump(conn, current, viewer.now)
@@ -193,7 +202,7 @@ async def update_referral(
             ActivityType.UPDATED,
             viewer.now,
             actor=actor.id,
-            note=rules.update_note(changed),
+            note=rules.update_note(changed, name_field),
         )
 
     await in_transaction(database, work)
@@ -208,12 +217,12 @@ _SECTIONS = (
 
 
 async def _apply_changes(
-    conn: AsyncConnection, referral_id: uuid.UUID, values: validation.ReferralValues
-) -> list[str]:
-    """Write the columns whose value differs; their input paths, for the history."""
-    changed: list[str] = []
+    conn: AsyncConnection, referral_id: uuid.UUID, columns: values.ReferralColumns
+) -> list[Path]:
+    """Write the columns whose value differs; the paths of their fields, for the history."""
+    changed: list[Path] = []
     for attribute, table, key in _SECTIONS:
-        wanted: dict[str, Any] = getattr(values, attribute)
+        wanted: dict[str, Any] = getattr(columns, attribute)
         if not wanted:
             continue
         row = (await conn.execute(select(table).where(table.c[key] == referral_id))).one()
@@ -223,17 +232,10 @@ async def _apply_changes(
         if attribute == "additional_information":
             merged = {**row._mapping, **differing}
             if merged["deal_value"] is not None and merged["currency"] is None:
-                raise InvalidInput(
-                    [
-                        FieldError(
-                            ("additionalInformation", "currency"),
-                            "is required when dealValue is set",
-                        )
-                    ]
-                )
+                raise InvalidInput([values.currency_required()])
         if differing:
             await conn.execute(update(table).where(table.c[key] == referral_id).values(**differing))
-            changed += [validation.input_path(attribute, column) for column in differing]
+            changed += [values.column_path(attribute, column) for column in differing]
     return changed
 
 

@@ -196,5 +196,14 @@ def test_open_invitations_end_with_the_referral(
 
 def test_update_note_names_the_changed_fields() -> None:
     assert (
-        rules.update_note(["name", "customerProfile.name"]) == "Changed name, customerProfile.name"
+        rules.update_note(["name", "customerProfile.name"], str)
+        == "Changed name, customerProfile.name"
+    )
+
+
+def test_update_note_names_fields_as_the_caller_names_them() -> None:
+    changed = [("name",), ("customer_profile", "contact", "phone_number")]
+    assert (
+        rules.update_note(changed, lambda path: "/".join(path).upper())
+        == "Changed NAME, CUSTOMER_PROFILE/CONTACT/PHONE_NUMBER"
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 import strawberry
 
 from api.context import Info
-from api.graph.mutations.convert import named, pk, to_data
+from api.graph.mutations import convert
+from api.graph.mutations.convert import named, pk
 from api.graph.mutations.inputs import (
     ChangeReferralStatusInput,
     CreateReferralInput,
@@ -32,11 +34,18 @@ async def create_referral(
     input: Annotated[CreateReferralInput, strawberry.argument(description="The referral.")],
 ) -> CreateReferralPayload:
     context = info.context
-    data = to_data(input)
-    key = data.pop("idempotencyKey", None)
-    referral_id, errors = await write(
-        info, lambda: writes.create_referral(context.database, context.viewer, data, key=key)
+    idempotency = (
+        None
+        if input.idempotency_key is None
+        else writes.Idempotency(input.idempotency_key, convert.fingerprint(input))
     )
+
+    async def work() -> uuid.UUID:
+        return await writes.create_referral(
+            context.database, context.viewer, convert.draft(input), idempotency=idempotency
+        )
+
+    referral_id, errors = await write(info, work)
     return CreateReferralPayload(referral=await referral_now(info, referral_id), user_errors=errors)
 
 
@@ -50,17 +59,15 @@ async def update_referral(
     input: Annotated[UpdateReferralInput, strawberry.argument(description="The changes.")],
 ) -> UpdateReferralPayload:
     context = info.context
-    data = to_data(input)
-    data.pop("id")
-    expected = data.pop("expectedVersion", None)
 
     async def work() -> None:
         await writes.update_referral(
             context.database,
             context.viewer,
             pk(input.id, "Referral", ("id",)),
-            data,
-            expected_version=expected,
+            convert.patch(input),
+            expected_version=input.expected_version,
+            name_field=convert.update_note_name,
         )
 
     _, errors = await write(info, work)

@@ -1,307 +1,27 @@
-"""Mutations through GraphQL: payloads, userErrors, partial updates, idempotency, authorization."""
+"""Mutations through GraphQL: history, contract documents, foreign IDs, payloads after refusals."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from sqlalchemy import func, select
-
 from api.graph.nodes import decode_global_id
 from api.graph.relay.ids import to_global_id
-from db.tables import activity, referral
+from tests.api.graph.mutation_documents import (
+    ACCEPT,
+    ERRORS,
+    INVITE,
+    NOTE,
+    STATUS,
+    UPDATE,
+    actors,
+    count_activities,
+    create,
+)
 from tests.conftest import START
 from tests.factories import make_actor, make_participant, make_referral, new_referral
 from tests.helpers import Actor, Api
-
-ERRORS = "userErrors { code message field currentVersion }"
-CREATE = f"""mutation ($input: CreateReferralInput!) {{ createReferral(input: $input) {{
-  referral {{ id status version name referralSource
-    owner {{ organizationId status users {{ id }} }}
-    customerProfile {{ name address {{ addressLine2 country }}
-                      contact {{ email phoneNumber }} }}
-    customerRequirements {{ industries products services solutions }}
-    additionalInformation {{ dealValue currency closingDate notes }}
-    activities {{ nodes {{ type toStatus }} }} }}
-  {ERRORS} }} }}"""
-UPDATE = f"""mutation ($input: UpdateReferralInput!) {{ updateReferral(input: $input) {{
-  referral {{ version name customerProfile {{ name address {{ addressLine1 addressLine2 }}
-    contact {{ phoneNumber }} }}
-    additionalInformation {{ dealValue currency notes }}
-    activities(last: 1) {{ nodes {{ type note }} }} }}
-  {ERRORS} }} }}"""
-INVITE = f"""mutation ($input: InviteParticipantInput!) {{ inviteParticipant(input: $input) {{
-  participant {{ id status organizationId expiresDate invitedBy {{ id }} users {{ id }} }}
-  referral {{ version }} {ERRORS} }} }}"""
-ACCEPT = f"""mutation ($input: AcceptInvitationInput!) {{ acceptInvitation(input: $input) {{
-  participant {{ status }} referral {{ status version }} {ERRORS} }} }}"""
-NOTE = f"""mutation ($input: AddReferralNoteInput!) {{ addReferralNote(input: $input) {{
-  activity {{ type note actor {{ organizationId }} }} referral {{ version }} {ERRORS} }} }}"""
-STATUS = f"""mutation ($input: ChangeReferralStatusInput!) {{ changeReferralStatus(input: $input) {{
-  referral {{ status statusReason version }} {ERRORS} }} }}"""
-
-
-async def _count_referrals(api: Api) -> int:
-    async with api.database.engine.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(referral)) or 0)
-
-
-async def _actors(api: Api, count: int = 2) -> list[Actor]:
-    async with api.database.engine.begin() as conn:
-        return [await make_actor(conn, f"Org {i}") for i in range(count)]
-
-
-async def _create(api: Api, actor: Actor, **overrides: Any) -> dict[str, Any]:
-    data = await api.query(CREATE, {"input": new_referral(**overrides)}, actor=actor)
-    payload: dict[str, Any] = data["createReferral"]
-    assert payload["userErrors"] == []
-    return payload["referral"]  # type: ignore[no-any-return]
-
-
-async def test_create_makes_a_pending_referral_owned_by_the_caller(api: Api) -> None:
-    (owner,) = await _actors(api, 1)
-    created = await _create(
-        api,
-        owner,
-        additionalInformation={"dealValue": "1250.5", "currency": "usd"},
-        customerRequirements={"products": ["Teams", "Teams", " Azure "]},
-    )
-    assert created["status"] == "PENDING"
-    assert created["version"] == 1
-    assert created["owner"]["organizationId"] == str(owner.organization_id)
-    assert created["owner"]["status"] == "ACCEPTED"
-    assert created["owner"]["users"] == [{"id": to_global_id("User", owner.user_id)}]
-    profile = created["customerProfile"]
-    assert profile["address"] == {"addressLine2": None, "country": "US"}
-    assert profile["contact"] == {"email": "ana@contoso.example", "phoneNumber": "+14255550100"}
-    assert created["customerRequirements"] == {
-        "industries": [],
-        "products": ["Teams", "Azure"],
-        "services": [],
-        "solutions": None,
-    }
-    assert created["additionalInformation"] == {
-        "dealValue": "1250.50",
-        "currency": "USD",
-        "closingDate": None,
-        "notes": None,
-    }
-    assert created["activities"]["nodes"] == [{"type": "CREATED", "toStatus": "PENDING"}]
-
-
-async def test_invalid_create_names_every_bad_field_and_writes_nothing(api: Api) -> None:
-    (owner,) = await _actors(api, 1)
-    body = new_referral(name="  ")
-    body["customerProfile"]["contact"].update(email="not-an-email", phoneNumber="12")
-    body["customerProfile"]["address"]["country"] = "XX"
-    body["additionalInformation"] = {"dealValue": "-1", "currency": "EUR"}
-
-    data = await api.query(CREATE, {"input": body}, actor=owner)
-
-    payload = data["createReferral"]
-    assert payload["referral"] is None
-    fields = {tuple(e["field"]) for e in payload["userErrors"]}
-    assert fields == {
-        ("input", "name"),
-        ("input", "customerProfile", "address", "country"),
-        ("input", "customerProfile", "contact", "email"),
-        ("input", "customerProfile", "contact", "phoneNumber"),
-        ("input", "additionalInformation", "dealValue"),
-    }
-    assert {e["code"] for e in payload["userErrors"]} == {"INVALID_INPUT"}
-    assert all(e["message"].startswith("`") for e in payload["userErrors"])
-    assert await _count_referrals(api) == 0
-
-
-async def test_idempotency_key_returns_the_first_answer(api: Api) -> None:
-    owner, other = await _actors(api)
-    first = await _create(api, owner, idempotencyKey="order-42")
-    again = await _create(api, owner, idempotencyKey="order-42")
-    assert again["id"] == first["id"]
-    assert await _count_referrals(api) == 1
-
-    reused = await api.query(
-        CREATE,
-        {"input": new_referral(name="Another deal", idempotencyKey="order-42")},
-        actor=owner,
-    )
-    assert reused["createReferral"]["referral"] is None
-    assert reused["createReferral"]["userErrors"] == [
-        {
-            "code": "IDEMPOTENCY_KEY_REUSED",
-            "message": "This idempotency key was used with a different request body.",
-            "field": ["input", "idempotencyKey"],
-            "currentVersion": None,
-        }
-    ]
-    # Keys belong to an organization: another one may use the same string.
-    theirs = await _create(api, other, idempotencyKey="order-42")
-    assert theirs["id"] != first["id"]
-    assert await _count_referrals(api) == 2
-
-
-async def test_concurrent_retries_with_one_key_create_one_referral(api: Api) -> None:
-    (owner,) = await _actors(api, 1)
-    body = {"input": new_referral(idempotencyKey=str(uuid.uuid4()))}
-    responses = await asyncio.gather(*(api.query(CREATE, body, actor=owner) for _ in range(10)))
-    ids = {r["createReferral"]["referral"]["id"] for r in responses}
-    assert len(ids) == 1
-    assert all(r["createReferral"]["userErrors"] == [] for r in responses)
-    assert await _count_referrals(api) == 1
-
-
-async def test_update_changes_only_given_fields_and_null_clears(api: Api) -> None:
-    (owner,) = await _actors(api, 1)
-    created = await _create(
-        api, owner, additionalInformation={"dealValue": "10", "currency": "EUR", "notes": "x"}
-    )
-    referral_id = created["id"]
-    changes = {
-        "id": referral_id,
-        "expectedVersion": 1,
-        "customerProfile": {
-            "address": {"addressLine2": "Suite 5"},
-            "contact": {"phoneNumber": "425 555 0199"},  # national form: the address's country
-        },
-        "additionalInformation": {"dealValue": None, "currency": None},
-    }
-    data = (await api.query(UPDATE, {"input": changes}, actor=owner))["updateReferral"]
-
-    assert data["userErrors"] == []
-    updated = data["referral"]
-    assert updated["version"] == 2
-    assert updated["name"] == created["name"]  # absent: unchanged
-    assert updated["customerProfile"]["address"] == {
-        "addressLine1": "1 Main Street",
-        "addressLine2": "Suite 5",
-    }
-    assert updated["customerProfile"]["contact"]["phoneNumber"] == "+14255550199"
-    assert updated["additionalInformation"] == {"dealValue": None, "currency": None, "notes": "x"}
-    (last,) = updated["activities"]["nodes"]
-    assert last["type"] == "UPDATED"
-    assert last["note"] == (
-        "Changed customerProfile.address.addressLine2, customerProfile.contact.phoneNumber, "
-        "additionalInformation.dealValue, additionalInformation.currency"
-    )
-
-
-async def test_update_refusals_change_nothing(api: Api) -> None:
-    (owner,) = await _actors(api, 1)
-    referral_id = (await _create(api, owner))["id"]
-
-    async def errors(changes: dict[str, Any]) -> list[dict[str, Any]]:
-        data = await api.query(UPDATE, {"input": {"id": referral_id, **changes}}, actor=owner)
-        # The referral as it is now, unchanged, for the client to reconcile with.
-        assert data["updateReferral"]["referral"]["version"] == 1
-        return data["updateReferral"]["userErrors"]  # type: ignore[no-any-return]
-
-    cleared = await errors({"name": None})
-    assert [(e["code"], e["field"]) for e in cleared] == [("INVALID_INPUT", ["input", "name"])]
-    stale = await errors({"name": "New", "expectedVersion": 7})
-    assert [(e["code"], e["currentVersion"]) for e in stale] == [("CONFLICT", 1)]
-    orphan = await errors({"additionalInformation": {"dealValue": "5"}})
-    assert orphan[0]["field"] == ["input", "additionalInformation", "currency"]
-    nothing = await errors({})
-    assert nothing[0]["code"] == "INVALID_INPUT"
-    assert nothing[0]["field"] is None
-    check = await api.query(
-        "query ($id: ID!) { referral(id: $id) { version name activities { totalCount } } }",
-        {"id": referral_id},
-        actor=owner,
-    )
-    assert check["referral"] == {
-        "version": 1,
-        "name": "Contoso - Teams rollout",
-        "activities": {"totalCount": 1},
-    }
-
-
-async def test_an_update_that_changes_nothing_is_no_change(api: Api) -> None:
-    (owner,) = await _actors(api, 1)
-    referral_id = (await _create(api, owner))["id"]
-    data = await api.query(
-        UPDATE, {"input": {"id": referral_id, "name": "Contoso - Teams rollout"}}, actor=owner
-    )
-    assert data["updateReferral"]["userErrors"] == []
-    assert data["updateReferral"]["referral"]["version"] == 1
-
-
-async def test_invitation_round_trip_and_expiry(api: Api) -> None:
-    owner, partner = await _actors(api)
-    referral_id = (await _create(api, owner))["id"]
-    invite = {
-        "referralId": referral_id,
-        "organizationId": str(partner.organization_id),
-        "userIds": [to_global_id("User", partner.user_id)],
-        "note": "Interested?",
-    }
-    invited = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
-    assert invited["userErrors"] == []
-    participant = invited["participant"]
-    assert participant["status"] == "INVITED"
-    assert participant["expiresDate"] == (START + timedelta(days=14)).isoformat()
-    assert participant["users"] == [{"id": invite["userIds"][0]}]
-    assert invited["referral"]["version"] == 2
-
-    again = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
-    assert again["userErrors"][0]["code"] == "ALREADY_PARTICIPATING"
-
-    api.clock.advance(timedelta(days=14))
-    late = (
-        await api.query(ACCEPT, {"input": {"participantId": participant["id"]}}, actor=partner)
-    )["acceptInvitation"]
-    assert late["userErrors"][0]["code"] == "INVITATION_EXPIRED"
-    assert late["participant"] == {"status": "EXPIRED"}  # as it is now
-
-    # Once expired, the organization may be invited again, and this time it accepts.
-    fresh = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
-    assert fresh["userErrors"] == []
-    accepted = (
-        await api.query(
-            ACCEPT, {"input": {"participantId": fresh["participant"]["id"]}}, actor=partner
-        )
-    )["acceptInvitation"]
-    assert accepted["userErrors"] == []
-    assert accepted["participant"]["status"] == "ACCEPTED"
-    assert accepted["referral"]["status"] == "ACTIVE"
-
-
-@pytest.mark.parametrize(
-    ("change", "code", "field"),
-    [
-        ({"organizationId": "not-a-uuid"}, "INVALID_INPUT", ["input", "organizationId"]),
-        ({"organizationId": str(uuid.uuid4())}, "NOT_FOUND", ["input", "organizationId"]),
-        ({"userIds": ["bogus"]}, "INVALID_INPUT", ["input", "userIds", "0"]),
-        ({"referralId": "bogus"}, "INVALID_INPUT", ["input", "referralId"]),
-        ({"note": "x" * 2001}, "INVALID_INPUT", ["input", "note"]),
-    ],
-)
-async def test_bad_invitations_are_refused_by_field(
-    api: Api, change: dict[str, Any], code: str, field: list[str]
-) -> None:
-    owner, partner = await _actors(api)
-    referral_id = (await _create(api, owner))["id"]
-    invite = {"referralId": referral_id, "organizationId": str(partner.organization_id), **change}
-    data = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
-    assert [(e["code"], e["field"]) for e in data["userErrors"]] == [(code, field)]
-    assert data["participant"] is None
-
-
-async def test_inviting_a_user_of_another_organization_is_refused(api: Api) -> None:
-    owner, partner, third = await _actors(api, 3)
-    referral_id = (await _create(api, owner))["id"]
-    invite = {
-        "referralId": referral_id,
-        "organizationId": str(partner.organization_id),
-        "userIds": [to_global_id("User", third.user_id)],
-    }
-    data = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
-    assert [(e["code"], e["field"]) for e in data["userErrors"]] == [
-        ("INVALID_INPUT", ["input", "userIds", "0"])
-    ]
 
 
 async def test_foreign_referrals_answer_not_found_to_every_mutation(api: Api) -> None:
@@ -348,20 +68,12 @@ async def test_foreign_referrals_answer_not_found_to_every_mutation(api: Api) ->
         to_global_id("Referral", uuid.uuid4()), to_global_id("Participant", uuid.uuid4())
     )
     assert foreign == missing == ["NOT_FOUND"] * 5
-    assert await _count_activities(api, rows.id) == 2
-
-
-async def _count_activities(api: Api, referral_id: uuid.UUID) -> int:
-    async with api.database.engine.connect() as conn:
-        count = await conn.scalar(
-            select(func.count()).select_from(activity).where(activity.c.referral_id == referral_id)
-        )
-    return int(count or 0)
+    assert await count_activities(api, rows.id) == 2
 
 
 async def test_notes_and_status_changes_write_history(api: Api) -> None:
-    (owner,) = await _actors(api, 1)
-    referral_id = (await _create(api, owner))["id"]
+    (owner,) = await actors(api, 1)
+    referral_id = (await create(api, owner))["id"]
     noted = (
         await api.query(
             NOTE, {"input": {"referralId": referral_id, "note": "Met the CIO"}}, actor=owner
@@ -402,7 +114,7 @@ async def test_contract_mutations_run_end_to_end(api: Api) -> None:
     def operation(name: str) -> str:
         return (CONTRACT / "mutations" / f"{name}.graphql").read_text()
 
-    owner, partner, other = await _actors(api, 3)
+    owner, partner, other = await actors(api, 3)
 
     async def send(
         name: str, variables: dict[str, Any], actor: Actor, op: str | None = None
@@ -457,8 +169,8 @@ async def test_contract_mutations_run_end_to_end(api: Api) -> None:
 
 async def test_a_participants_view_id_is_refused_by_every_referral_mutation(api: Api) -> None:
     """A view ID (Participant.referralView) names a read-only view, not the referral."""
-    owner, partner = await _actors(api)
-    referral_id = (await _create(api, owner))["id"]
+    owner, partner = await actors(api)
+    referral_id = (await create(api, owner))["id"]
     invite = {"referralId": referral_id, "organizationId": str(partner.organization_id)}
     invited = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
     view = (
@@ -470,7 +182,7 @@ async def test_a_participants_view_id_is_refused_by_every_referral_mutation(api:
     ]
     assert view_id != referral_id
     assert invited["userErrors"] == []
-    third = (await _actors(api, 1))[0]
+    third = (await actors(api, 1))[0]
     attempts = [
         (UPDATE, "updateReferral", {"id": view_id, "name": "Renamed"}, "id"),
         (STATUS, "changeReferralStatus", {"id": view_id, "status": "ACTIVE"}, "id"),
@@ -499,8 +211,8 @@ async def test_a_participants_view_id_is_refused_by_every_referral_mutation(api:
 async def test_refused_mutations_return_the_referral_as_it_is_now(api: Api) -> None:
     """Issue 10: a refusal's payload said `referral: null` though a client reconciling a
     CONFLICT needs the referral as it stands; null stays for what the caller may not see."""
-    owner, partner, other, stranger = await _actors(api, 4)
-    referral_id = (await _create(api, owner))["id"]
+    owner, partner, other, stranger = await actors(api, 4)
+    referral_id = (await create(api, owner))["id"]
     invite = {"referralId": referral_id, "organizationId": str(partner.organization_id)}
     invited = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
     participant_id = invited["participant"]["id"]
@@ -552,35 +264,4 @@ async def test_refused_mutations_return_the_referral_as_it_is_now(api: Api) -> N
         )["acceptInvitation"]
         assert data["participant"] is None
         assert data["referral"] is None
-    assert await _count_activities(api, decode_global_id(referral_id).pk) == 2
-
-
-async def test_list_input_errors_name_the_callers_index(api: Api) -> None:
-    """Issue 10: `userIds: [g, g, foreign]` said index 1 (duplicates were dropped first), and a
-    malformed ID said "userIds[0]" where every other path names items as ["userIds", "0"]."""
-    owner, partner, third = await _actors(api, 3)
-    referral_id = (await _create(api, owner))["id"]
-    good = to_global_id("User", partner.user_id)
-    foreign = to_global_id("User", third.user_id)
-    cases = [
-        ([good, good, foreign], ["input", "userIds", "2"], "`userIds[2]`"),
-        ([good, "bogus"], ["input", "userIds", "1"], "`userIds[1]`"),
-        ([good, good, to_global_id("Referral", uuid.uuid4())], ["input", "userIds", "2"], None),
-    ]
-    for user_ids, field, named in cases:
-        invite = {
-            "referralId": referral_id,
-            "organizationId": str(partner.organization_id),
-            "userIds": user_ids,
-        }
-        data = (await api.query(INVITE, {"input": invite}, actor=owner))["inviteParticipant"]
-        (error,) = data["userErrors"]
-        assert (error["code"], error["field"]) == ("INVALID_INPUT", field), error
-        assert named is None or error["message"].startswith(named), error
-    requirements = {"products": ["Teams", "Teams", "  "]}
-    data = await api.query(
-        UPDATE, {"input": {"id": referral_id, "customerRequirements": requirements}}, actor=owner
-    )
-    (error,) = data["updateReferral"]["userErrors"]
-    assert error["field"] == ["input", "customerRequirements", "products", "2"]
-    assert error["message"] == "`products[2]` must not be blank"
+    assert await count_activities(api, decode_global_id(referral_id).pk) == 2
