@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from api.app import create_app
 from api.auth.tokens import mint_token
 from api.settings import Settings
+from bench.workload import new_referral
 from db import engine as engine_module
 from db import migrate
 from db.tables import activity, app_user, organization
@@ -41,22 +42,6 @@ CREATE = """mutation ($input: CreateReferralInput!) {
   createReferral(input: $input) { referral { id } userErrors { code } } }"""
 NOTE = """mutation ($input: AddReferralNoteInput!) {
   addReferralNote(input: $input) { activity { id } userErrors { code } } }"""
-CUSTOMER = {
-    "name": "Contoso Ltd",
-    "address": {
-        "addressLine1": "1 Main Street",
-        "city": "Seattle",
-        "state": "WA",
-        "postalCode": "98101",
-        "country": "US",
-    },
-    "contact": {
-        "firstName": "Ana",
-        "lastName": "Ruiz",
-        "email": "ana@contoso.example",
-        "phoneNumber": "+1 425 555 0100",
-    },
-}
 
 
 @asynccontextmanager
@@ -102,8 +87,7 @@ async def run(path: Path, *, writers: int, rounds: int) -> int:
 
             referral_ids = []
             for index in range(writers):
-                body = {"name": f"Bench {index}", "referralSource": "PARTNER_LED"}
-                variables = {"input": {**body, "customerProfile": CUSTOMER}}
+                variables = {"input": new_referral(f"Bench {index}")}
                 response = await client.post(
                     "/graphql", json={"query": CREATE, "variables": variables}, headers=headers
                 )

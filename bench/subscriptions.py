@@ -37,6 +37,7 @@ from websockets.typing import Subprotocol
 
 from api.auth.tokens import mint_token
 from api.settings import DEVELOPMENT_JWT_SECRET, Settings
+from bench.workload import new_referral
 from db import migrate
 from db.engine import create_engine
 from db.tables import app_user, organization
@@ -161,7 +162,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             "JWT_SECRET": DEVELOPMENT_JWT_SECRET,
             "DATABASE_URL": url,
             "PROMETHEUS_MULTIPROC_DIR": str(workdir),
-            "COST_BUDGET": "100000000",
+            "RATE_LIMIT_POINTS": "100000000",
             "SUBSCRIPTION_QUEUE_SIZE": str(max(100, args.mutations)),
         }
         ports = [free_port() for _ in range(2)]
@@ -186,7 +187,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             for index in range(args.referrals):
                 created = await client.post(
                     f"http://127.0.0.1:{ports[0]}/graphql",
-                    json={"query": CREATE, "variables": {"input": referral_input(index)}},
+                    json={
+                        "query": CREATE,
+                        "variables": {"input": new_referral(f"Bench referral {index}")},
+                    },
                 )
                 referral_ids.append(created.json()["data"]["createReferral"]["referral"]["id"])
 
@@ -259,29 +263,6 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 process.kill()
                 process.wait(timeout=10)
         await admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def referral_input(index: int) -> dict[str, object]:
-    return {
-        "name": f"Bench referral {index}",
-        "referralSource": "PARTNER_LED",
-        "customerProfile": {
-            "name": "Contoso Ltd",
-            "address": {
-                "addressLine1": "1 Main Street",
-                "city": "Seattle",
-                "state": "WA",
-                "postalCode": "98101",
-                "country": "US",
-            },
-            "contact": {
-                "firstName": "Ana",
-                "lastName": "Ruiz",
-                "email": "ana@contoso.example",
-                "phoneNumber": "+14255550100",
-            },
-        },
-    }
 
 
 def main() -> int:

@@ -50,6 +50,30 @@ UNTHROTTLED_ENV = {"RATE_LIMIT_POINTS": str(10**12)}
 IN_PROCESS = {"max_page_size": 1000, "max_cost": 10**7}
 
 
+def new_referral(name: str) -> dict[str, object]:
+    """A createReferral input the API accepts, for the benchmarks that write."""
+    return {
+        "name": name,
+        "referralSource": "PARTNER_LED",
+        "customerProfile": {
+            "name": "Contoso Ltd",
+            "address": {
+                "addressLine1": "1 Main Street",
+                "city": "Seattle",
+                "state": "WA",
+                "postalCode": "98101",
+                "country": "US",
+            },
+            "contact": {
+                "firstName": "Ana",
+                "lastName": "Ruiz",
+                "email": "ana@contoso.example",
+                "phoneNumber": "+14255550100",
+            },
+        },
+    }
+
+
 def app_settings(database_url: str, **overrides: Any) -> Settings:
     """Settings for both apps in this process: the servers' environment, unthrottled.
 

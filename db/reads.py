@@ -19,6 +19,7 @@ from sqlalchemy import (
     Row,
     Select,
     Subquery,
+    Table,
     case,
     func,
     null,
@@ -192,19 +193,22 @@ async def customer_profiles_by_id(
 async def requirements_by_referral(
     conn: AsyncConnection, viewer: Viewer, referral_ids: Sequence[uuid.UUID]
 ) -> list[Row[Any] | None]:
-    stmt = select(customer_requirements).where(
-        customer_requirements.c.referral_id.in_(referral_ids),
-        customer_requirements.c.referral_id.in_(visible_referral_ids(viewer)),
-    )
-    return _by_key(referral_ids, await conn.execute(stmt), "referral_id")
+    return await _part_by_referral(conn, viewer, customer_requirements, referral_ids)
 
 
 async def additional_information_by_referral(
     conn: AsyncConnection, viewer: Viewer, referral_ids: Sequence[uuid.UUID]
 ) -> list[Row[Any] | None]:
-    stmt = select(additional_information).where(
-        additional_information.c.referral_id.in_(referral_ids),
-        additional_information.c.referral_id.in_(visible_referral_ids(viewer)),
+    return await _part_by_referral(conn, viewer, additional_information, referral_ids)
+
+
+async def _part_by_referral(
+    conn: AsyncConnection, viewer: Viewer, part: Table, referral_ids: Sequence[uuid.UUID]
+) -> list[Row[Any] | None]:
+    """The row of a one-per-referral table for each visible referral, shown as stored."""
+    stmt = select(part).where(
+        part.c.referral_id.in_(referral_ids),
+        part.c.referral_id.in_(visible_referral_ids(viewer)),
     )
     return _by_key(referral_ids, await conn.execute(stmt), "referral_id")
 

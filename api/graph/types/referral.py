@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy import Row
 
 from api.context import Info
-from api.graph.edges import REFERRAL_FIELDS
+from api.graph.edges import REFERRAL_FIELDS, LoaderOf
 from api.graph.loaders import Resolved, resolve
 from api.graph.relay.ids import to_global_id
 from api.graph.relay.paging import Paging, paged
@@ -19,6 +20,8 @@ from api.graph.types.activity import ActivityConnection, activity_connection
 from api.graph.types.enums import ReferralSource, ReferralStatus
 from api.graph.types.node import Node
 from api.graph.types.participant import Participant
+
+R = TypeVar("R")
 
 
 @strawberry.type(description="A postal address.")
@@ -155,18 +158,16 @@ class Referral(Node):
     )
     def customer_profile(self, info: Info) -> Resolved[CustomerProfile]:
         viewpoint = self.viewpoint
-        return resolve(
-            REFERRAL_FIELDS["customer_profile"](info.context.loaders),
-            self.pk,
-            lambda row: CustomerProfile.from_row(_present(row, self.pk), viewpoint=viewpoint),
+        return self._part(
+            info,
+            REFERRAL_FIELDS["customer_profile"],
+            lambda row: CustomerProfile.from_row(row, viewpoint=viewpoint),
         )
 
     @strawberry.field(description="What the customer needs.", graphql_type=CustomerRequirements)
     def customer_requirements(self, info: Info) -> Resolved[CustomerRequirements]:
-        return resolve(
-            REFERRAL_FIELDS["customer_requirements"](info.context.loaders),
-            self.pk,
-            lambda row: CustomerRequirements.from_row(_present(row, self.pk)),
+        return self._part(
+            info, REFERRAL_FIELDS["customer_requirements"], CustomerRequirements.from_row
         )
 
     @strawberry.field(
@@ -174,10 +175,8 @@ class Referral(Node):
         graphql_type=AdditionalInformation,
     )
     def additional_information(self, info: Info) -> Resolved[AdditionalInformation]:
-        return resolve(
-            REFERRAL_FIELDS["additional_information"](info.context.loaders),
-            self.pk,
-            lambda row: AdditionalInformation.from_row(_present(row, self.pk)),
+        return self._part(
+            info, REFERRAL_FIELDS["additional_information"], AdditionalInformation.from_row
         )
 
     @strawberry.field(
@@ -199,6 +198,17 @@ class Referral(Node):
         loader = REFERRAL_FIELDS["owner"](info.context.loaders)
         return resolve(loader, self.pk, self._owner)
 
+    def _part(self, info: Info, loader: LoaderOf, build: Callable[[Row[Any]], R]) -> Resolved[R]:
+        """A part every referral has, built from its loader's row (`REFERRAL_FIELDS`); its
+        absence is a broken invariant, reported as a fault."""
+
+        def present(row: Row[Any] | None) -> R:
+            if row is None:
+                raise LookupError(f"referral {self.pk} lacks a part every referral has")
+            return build(row)
+
+        return resolve(loader(info.context.loaders), self.pk, present)
+
     def _owner(self, rows: list[Row[Any]]) -> Participant:
         for row in rows:
             if row.organization_id == self.owner_organization_pk:
@@ -216,10 +226,3 @@ class Referral(Node):
             self.pk,
             paging,
         )
-
-
-def _present(row: Row[Any] | None, referral_pk: uuid.UUID) -> Row[Any]:
-    """A part every referral has; its absence is a broken invariant, reported as a fault."""
-    if row is None:
-        raise LookupError(f"referral {referral_pk} lacks a part every referral has")
-    return row
