@@ -32,6 +32,7 @@ import httpx
 from bench import load
 from bench.config import CONTRACT_DIR, HOST, ROOT
 from bench.cpu import process_cpu_seconds
+from bench.servers import free_port
 from bench.workload import JWT_SECRET, UNTHROTTLED_ENV, search_variables, token
 from db import migrate
 from db.demo import DemoSize, load_demo
@@ -112,22 +113,13 @@ def prepare_database(directory: Path, referrals: int) -> str:
     return url
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def server(
     url: str, log: Path, environment: Mapping[str, str], *, probe: bool = False
 ) -> Iterator[tuple[int, int]]:
     """One uvicorn worker of our app on a free port: (pid, port); SIGTERM (then SIGKILL) by PID
     when the block ends."""
-    port = _free_port()
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("JWKS", "JWT_ISSUER", "JWT_AUDIENCE")},
         "APP_ENV": "development",
