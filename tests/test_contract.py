@@ -28,6 +28,7 @@ def test_operation_validates_against_the_committed_schema(path: Path) -> None:
 def test_the_contract_is_not_empty() -> None:
     assert {path.stem for path in OPERATIONS} >= {
         "NodeLookup",
+        "ReferralCounts",
         "ReferralDetail",
         "ReferralPage",
         "ReferralSearch",
@@ -123,3 +124,26 @@ async def test_node_lookup_refreshes_cached_objects(api: Api) -> None:
     assert [node["__typename"] for node in found] == ["Referral", "Participant", "Referral"]
     assert found[0]["version"] >= 1
     assert found[1]["participantStatus"] == referrals[0]["participants"][0]["status"]
+
+
+async def test_referral_counts_summarise_what_the_list_shows(api: Api) -> None:
+    actor = await _demo(api)
+    listed = (await api.query(_operation("ReferralSearch"), {"first": 100}, actor=actor))[
+        "referrals"
+    ]
+    counts = (await api.query(_operation("ReferralCounts"), {}, actor=actor))["referralCounts"]
+
+    assert counts["total"] == listed["totalCount"] == len(listed["nodes"])
+    statuses = {bucket["key"]: bucket["count"] for bucket in counts["byStatus"]}
+    assert statuses == {s: sum(n["status"] == s for n in listed["nodes"]) for s in statuses}
+    for facet in ("bySource", "byCountry", "byMonthCreated"):
+        assert sum(bucket["count"] for bucket in counts[facet]) == counts["total"], facet
+    assert counts["dealValueByCurrency"], "demo referrals carry deal values"
+    country = counts["byCountry"][0]["key"]
+    narrowed = (
+        await api.query(
+            _operation("ReferralCounts"), {"country": country, "status": ["ACTIVE"]}, actor=actor
+        )
+    )["referralCounts"]
+    assert narrowed["byCountry"] == [{"key": country, "count": narrowed["total"]}]
+    assert [b["key"] for b in narrowed["byStatus"] if b["count"]] in ([], ["ACTIVE"])

@@ -15,6 +15,7 @@ from api.graph.types.enums import ReferralOrderField
 from api.graph.types.node import Node
 from api.graph.types.rate_limit import RateLimit
 from api.graph.types.referral import Referral
+from api.graph.types.referral_counts import ReferralCounts
 from api.graph.types.referral_list import (
     ReferralConnection,
     ReferralFilterInput,
@@ -99,6 +100,20 @@ class Query:
         page = await info.context.loaders.referral_page(where=where, order=order, request=request)
         await prefetch_referral_parts(info, page.rows, referral_fields(info))
         return ReferralConnection.of_page(info, page, order, where)
+
+    @strawberry.field(
+        description="How many referrals match a filter, in all and by status, source, "
+        "customer country and month created, with deal values summed per currency: for status "
+        "tabs and pipeline summaries. Same filter and visibility as `referrals`."
+    )
+    def referral_counts(
+        self,
+        filter: Annotated[
+            ReferralFilterInput | None,
+            strawberry.argument(description="Only referrals meeting these conditions."),
+        ] = None,
+    ) -> ReferralCounts:
+        return ReferralCounts(where=ReferralFilter() if filter is None else filter.to_filter())
 
     @strawberry.field(
         description="Your organization's rate limit after this operation: its cost in points, "

@@ -48,6 +48,16 @@ class Requested:
     requests: int
 
 
+# Fields that are neither connections nor plain lists, priced flat whatever they select.
+# `referralCounts` returns a few buckets (4 statuses, 4 sources, the countries, months and
+# currencies present), but each facet is an aggregate over every matching referral: it is
+# priced as a full page of objects and one request per facet statement (5), so aliasing it
+# costs what the work does rather than the handful of buckets that come back.
+FLAT_COSTS: dict[tuple[str, str], Requested] = {
+    ("Query", "referralCounts"): Requested(nodes=100, requests=5),
+}
+
+
 def requested(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
@@ -101,6 +111,10 @@ def requested(
             fields = {} if isinstance(parent, GraphQLUnionType) else parent.fields
             field = fields.get(selection.name.value)
             if field is None:  # __typename and introspection: no data loaded
+                continue
+            flat = FLAT_COSTS.get((parent.name, selection.name.value))
+            if flat is not None:
+                total, requests = total + flat.nodes, requests + flat.requests
                 continue
             child_parent = _named(field.type)
             below, fetches = (

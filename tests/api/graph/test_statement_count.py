@@ -98,3 +98,52 @@ async def test_unselected_relations_are_not_loaded(api: Api) -> None:
         await api.query("{ referrals(first: 3) { nodes { id name status } } }", actor=owner)
 
     assert log.count == 1  # the page only: no total, no nested table touched
+
+
+COUNTS = """
+query {
+  referralCounts {
+    total
+    byStatus { key count }
+    bySource { key count }
+    byCountry { key count }
+    byMonthCreated { key count }
+    dealValueByCurrency { currency sum count }
+  }
+}
+"""
+# `total` and one aggregate per facet; `total` is the same statement as `referrals.totalCount`
+# under the same filter (one loader), so a list screen with its counts adds 5.
+EXPECTED_COUNTS_STATEMENTS = 6
+
+
+async def test_counts_cost_the_same_statements_at_every_size(api: Api) -> None:
+    owner = await _seed(api, 10)
+    await api.query(COUNTS, actor=owner)  # warm the connection pool
+
+    counts = {}
+    for size in (10, 100):
+        async with api.database.engine.begin() as conn:
+            for index in range(size - 10 if size > 10 else 0):
+                created = START - timedelta(days=index * 7, minutes=1)
+                await make_referral(
+                    conn, owner, created=created, country=("DE", "FR", "US", "JP")[index % 4]
+                )
+        with api.count_statements() as log:
+            data = await api.query(COUNTS, actor=owner)
+        assert data["referralCounts"]["total"] == size
+        counts[size] = log.count
+    assert counts == {10: EXPECTED_COUNTS_STATEMENTS, 100: EXPECTED_COUNTS_STATEMENTS}
+
+
+async def test_a_page_with_its_counts_shares_the_total(api: Api) -> None:
+    owner = await _seed(api, 100)
+    both = "query ($first: Int!) { referrals(first: $first) { totalCount nodes { id } } " + (
+        COUNTS.strip().removeprefix("query {").removesuffix("}") + "}"
+    )
+    await api.query(both, {"first": 1}, actor=owner)
+    for size in (10, 100):
+        with api.count_statements() as log:
+            data = await api.query(both, {"first": size}, actor=owner)
+        assert data["referrals"]["totalCount"] == data["referralCounts"]["total"] == 100
+        assert log.count == 1 + EXPECTED_COUNTS_STATEMENTS  # the page, then the counts
