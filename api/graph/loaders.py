@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
-from db import reads
+from db import organizations, reads
 from db.access import Viewer
 from db.engine import Database
 from db.paging import Page, PageRequest
@@ -82,6 +82,7 @@ class Loaders:
         self._viewer = viewer
         self.referral_by_id = self._loader(reads.referrals_by_id)
         self.referral_count = self._loader(reads.referral_counts)
+        self.organization_by_id = self._loader(organizations.organizations_by_id)
         self.customer_profile_by_referral = self._loader(reads.customer_profiles_by_referral)
         self.customer_profile_by_id = self._loader(reads.customer_profiles_by_id)
         self.requirements_by_referral = self._loader(reads.requirements_by_referral)

@@ -21,6 +21,7 @@ from api.graph.types.referral_list import (
     ReferralOrderInput,
     referral_ordering,
 )
+from api.graph.types.viewer import ViewerType
 from db.reads import ReferralFilter
 
 MAX_NODES = 100
@@ -99,6 +100,12 @@ class Query:
         page = await info.context.loaders.referral_page(where=where, order=order, request=request)
         await prefetch_referral_parts(info, page.rows, referral_fields(info))
         return ReferralConnection.of_page(info, page, order, where)
+
+    @strawberry.field(
+        description="Who you are: your token's organization and user.", graphql_type=ViewerType
+    )
+    def viewer(self) -> ViewerType:
+        return ViewerType()
 
     @strawberry.field(
         description="Your organization's rate limit after this operation: its cost in points, "
