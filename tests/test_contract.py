@@ -123,3 +123,18 @@ async def test_node_lookup_refreshes_cached_objects(api: Api) -> None:
     assert [node["__typename"] for node in found] == ["Referral", "Participant", "Referral"]
     assert found[0]["version"] >= 1
     assert found[1]["participantStatus"] == referrals[0]["participants"][0]["status"]
+
+
+async def test_my_referrals_names_the_viewer_and_its_buttons(api: Api) -> None:
+    actor = await _demo(api)
+    data = await api.query(_operation("MyReferrals"), {"first": 40}, actor=actor)
+    assert data["viewer"]["organization"] == {
+        "id": str(DEMO_ORGANIZATIONS[0].id),
+        "name": DEMO_ORGANIZATIONS[0].name,
+    }
+    assert data["viewer"]["user"]["id"]
+    nodes = data["referrals"]["nodes"]
+    assert all(node["viewerParticipant"] for node in nodes)
+    # Demo data holds referrals this organization may work and ones it may only answer.
+    assert any(node["viewerCan"]["update"] for node in nodes)
+    assert any(not node["viewerCan"]["update"] for node in nodes)
