@@ -85,8 +85,8 @@ class ReferralViewerCan:
     )
     invite: bool = strawberry.field(
         description=f"`inviteParticipant`, {_EXISTS}: you are an ACCEPTED participant of an "
-        "open referral, so you may invite an organization that does not already take part "
-        "(one that does is refused with ALREADY_PARTICIPATING)."
+        "open referral, so you may invite any organization that does not already take part "
+        "(one INVITED or ACCEPTED on it is refused with ALREADY_PARTICIPATING)."
     )
     accept_invitation: bool = strawberry.field(
         description="`acceptInvitation` of your own invitation (`viewerParticipant`): it is "
