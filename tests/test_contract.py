@@ -147,3 +147,18 @@ async def test_referral_counts_summarise_what_the_list_shows(api: Api) -> None:
     )["referralCounts"]
     assert narrowed["byCountry"] == [{"key": country, "count": narrowed["total"]}]
     assert [b["key"] for b in narrowed["byStatus"] if b["count"]] in ([], ["ACTIVE"])
+
+
+async def test_my_referrals_names_the_viewer_and_its_buttons(api: Api) -> None:
+    actor = await _demo(api)
+    data = await api.query(_operation("MyReferrals"), {"first": 40}, actor=actor)
+    assert data["viewer"]["organization"] == {
+        "id": str(DEMO_ORGANIZATIONS[0].id),
+        "name": DEMO_ORGANIZATIONS[0].name,
+    }
+    assert data["viewer"]["user"]["id"]
+    nodes = data["referrals"]["nodes"]
+    assert all(node["viewerParticipant"] for node in nodes)
+    # Demo data holds referrals this organization may work and ones it may only answer.
+    assert any(node["viewerCan"]["update"] for node in nodes)
+    assert any(not node["viewerCan"]["update"] for node in nodes)

@@ -18,6 +18,8 @@ REFERRAL_FIELDS: dict[str, LoaderOf] = {
     "additional_information": lambda loaders: loaders.additional_information_by_referral,
     "participants": lambda loaders: loaders.participants_by_referral,
     "owner": lambda loaders: loaders.participants_by_referral,
+    "viewer_participant": lambda loaders: loaders.participants_by_referral,
+    "viewer_can": lambda loaders: loaders.participants_by_referral,
 }
 # Fields of `Participant`, by Python name, keyed by the participant's primary key.
 PARTICIPANT_FIELDS: dict[str, LoaderOf] = {

@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
-from db import counts, reads
+from db import counts, organizations, reads
 from db.access import Viewer
 from db.engine import Database
 from db.paging import Page, PageRequest
@@ -83,6 +83,7 @@ class Loaders:
         self.referral_by_id = self._loader(reads.referrals_by_id)
         self.referral_count = self._loader(reads.referral_counts)
         self.facet_counts = self._loader(counts.facet_counts)
+        self.organization_by_id = self._loader(organizations.organizations_by_id)
         self.customer_profile_by_referral = self._loader(reads.customer_profiles_by_referral)
         self.customer_profile_by_id = self._loader(reads.customer_profiles_by_id)
         self.requirements_by_referral = self._loader(reads.requirements_by_referral)

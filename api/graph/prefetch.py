@@ -21,7 +21,7 @@ from api.graph.edges import PARTICIPANT_FIELDS, REFERRAL_FIELDS, LoaderOf
 from api.graph.loaders import SharedLoader
 
 # Referral fields whose value is a participant (or a list of them), by Python name.
-PARTICIPANT_VALUED = ("participants", "owner")
+PARTICIPANT_VALUED = ("participants", "owner", "viewer_participant")
 
 
 def _fields(selections: Iterable[Selection]) -> list[SelectedField]:

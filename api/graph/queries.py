@@ -22,6 +22,7 @@ from api.graph.types.referral_list import (
     ReferralOrderInput,
     referral_ordering,
 )
+from api.graph.types.viewer import ViewerType
 from db.reads import ReferralFilter
 
 MAX_NODES = 100
@@ -114,6 +115,12 @@ class Query:
         ] = None,
     ) -> ReferralCounts:
         return ReferralCounts(where=ReferralFilter() if filter is None else filter.to_filter())
+
+    @strawberry.field(
+        description="Who you are: your token's organization and user.", graphql_type=ViewerType
+    )
+    def viewer(self) -> ViewerType:
+        return ViewerType()
 
     @strawberry.field(
         description="Your organization's rate limit after this operation: its cost in points, "

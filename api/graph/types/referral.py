@@ -20,6 +20,7 @@ from api.graph.types.activity import ActivityConnection, activity_connection
 from api.graph.types.enums import ReferralSource, ReferralStatus
 from api.graph.types.node import Node
 from api.graph.types.participant import Participant
+from api.graph.types.viewer import ReferralViewerCan, own_participation
 
 R = TypeVar("R")
 
@@ -197,6 +198,36 @@ class Referral(Node):
     def owner(self, info: Info) -> Resolved[Participant]:
         loader = REFERRAL_FIELDS["owner"](info.context.loaders)
         return resolve(loader, self.pk, self._owner)
+
+    @strawberry.field(
+        description="Your organization's own participant on this referral: its open one "
+        "(INVITED or ACCEPTED), else its latest; null if it has none.",
+        graphql_type=Participant | None,
+    )
+    def viewer_participant(self, info: Info) -> Resolved[Participant | None]:
+        organization_id = info.context.viewer.organization_id
+
+        def own(rows: list[Row[Any]]) -> Participant | None:
+            row = own_participation(rows, organization_id)
+            return None if row is None else Participant.from_row(row)
+
+        return resolve(REFERRAL_FIELDS["viewer_participant"](info.context.loaders), self.pk, own)
+
+    @strawberry.field(
+        description="What your organization may do to this referral now, by the rules the "
+        "mutations obey: show a button only where its field is true.",
+        graphql_type=ReferralViewerCan,
+    )
+    def viewer_can(self, info: Info) -> Resolved[ReferralViewerCan]:
+        if self.viewpoint is not None:
+            return ReferralViewerCan.nothing()
+        viewer, status = info.context.viewer, self.status
+
+        def can(rows: list[Row[Any]]) -> ReferralViewerCan:
+            own = own_participation(rows, viewer.organization_id)
+            return ReferralViewerCan.of(status, own, viewer.now)
+
+        return resolve(REFERRAL_FIELDS["viewer_can"](info.context.loaders), self.pk, can)
 
     def _part(self, info: Info, loader: LoaderOf, build: Callable[[Row[Any]], R]) -> Resolved[R]:
         """A part every referral has, built from its loader's row (`REFERRAL_FIELDS`); its

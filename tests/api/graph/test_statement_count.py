@@ -147,3 +147,40 @@ async def test_a_page_with_its_counts_shares_the_total(api: Api) -> None:
             data = await api.query(both, {"first": size}, actor=owner)
         assert data["referrals"]["totalCount"] == data["referralCounts"]["total"] == 100
         assert log.count == 1 + EXPECTED_COUNTS_STATEMENTS  # the page, then the counts
+
+
+VIEWER_PAGE = """
+query ($first: Int!) {
+  viewer { organization { id name } user { id displayName email } }
+  referrals(first: $first) {
+    nodes {
+      id status
+      viewerParticipant { id status users { id } }
+      viewerCan { update changeStatus invite acceptInvitation rejectInvitation addNote }
+    }
+  }
+}
+"""
+
+
+async def test_viewer_fields_cost_a_fixed_number_of_statements(api: Api) -> None:
+    owner = await _seed(api, 100)
+    await api.query(VIEWER_PAGE, {"first": 1}, actor=owner)  # warm the connection pool
+    with_viewer = FULL_NESTED.replace(
+        "owner { id organizationId }",
+        "owner { id organizationId } viewerParticipant { id users { id } } "
+        "viewerCan { update changeStatus invite acceptInvitation rejectInvitation addNote }",
+    )
+
+    counts = {}
+    for size in (1, 10, 100):
+        with api.count_statements() as log:
+            data = await api.query(VIEWER_PAGE, {"first": size}, actor=owner)
+        assert all(node["viewerCan"]["update"] for node in data["referrals"]["nodes"])
+        with api.count_statements() as nested:
+            await api.query(with_viewer, {"first": size}, actor=owner)
+        counts[size] = (log.count, nested.count)
+
+    # The page, its participants (viewerParticipant and viewerCan share them) and their users;
+    # the viewer's organization and user. Nested: nothing beyond the participants it had.
+    assert counts == dict.fromkeys((1, 10, 100), (5, EXPECTED_STATEMENTS))
