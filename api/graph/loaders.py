@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
-from db import reads
+from db import organizations, reads
 from db.access import Viewer
 from db.engine import Database
 from db.paging import Page, PageRequest
@@ -101,6 +101,9 @@ class Loaders:
         self.activity_page_by_participant = self._loader(reads.activity_pages_by_participant)
         self.activity_count_by_referral = self._loader(reads.activity_counts_by_referral)
         self.activity_count_by_participant = self._loader(reads.activity_counts_by_participant)
+        self.organization_by_id = self._loader(organizations.organizations_by_id)
+        self.organization_by_participant = self._loader(organizations.organizations_by_participant)
+        self.organization_count = self._loader(organizations.organization_counts)
 
     def _loader(self, read: Read[K, V]) -> SharedLoader[K, V]:
         return _batched(self._database, self._viewer, read)
@@ -131,6 +134,14 @@ class Loaders:
                 conn, self._viewer, where=where, order=order, request=request
             )
         self.referral_by_id.prime_many({row.id: row for row in page.rows})
+        return page
+
+    async def organization_page(self, *, search: str | None, request: PageRequest) -> Page:
+        async with self._database.engine.connect() as conn:
+            page = await organizations.organization_page(
+                conn, self._viewer, search=search, request=request
+            )
+        self.organization_by_id.prime_many({row.id: row for row in page.rows})
         return page
 
 
