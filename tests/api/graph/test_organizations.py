@@ -261,3 +261,19 @@ async def _invite(api: Api, actor: Actor, referral_id: str, organization_id: str
     )
     payload: dict[str, Any] = data["inviteParticipant"]
     return payload
+
+
+async def test_the_picker_is_priced_by_its_page_and_costs_two_statements(api: Api) -> None:
+    caller, _ = await _seed(api, *NAMES)
+    await _picker(api, caller, first=1)  # warm the connection pool
+
+    with api.count_statements() as log:
+        response = await api.post(PICKER, {"search": "o", "first": 100}, actor=caller)
+
+    cost = response.json()["extensions"]["cost"]
+    assert cost["requested"] == 100  # a connection of `first` items, like every other
+    assert cost["actual"] == 6  # Contoso, Northwind, Proseware: as edges and as nodes
+    assert cost["points"] == 1
+    assert log.count == 2  # the page and its total
+    nested = "{ organizations(first: 100) { nodes { id } } a: organizations { nodes { id } } }"
+    assert (await api.post(nested, actor=caller)).json()["extensions"]["cost"]["requested"] == 120
