@@ -72,6 +72,8 @@ def _timestamp(*, nullable: bool = False) -> Column[datetime]:
 
 class Organization(SQLModel, table=True):
     __tablename__ = "organization"
+    # The invite picker lists organizations by name, then id, with keyset cursors on both.
+    __table_args__ = (Index("ix_organization_name", "name", "id"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(sa_column=Column(String(200), nullable=False))

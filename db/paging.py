@@ -6,16 +6,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import ColumnElement, Row, and_, or_
+
+# What a list sorts by: an instant (referrals, activities) or text (organizations by name).
+SortValue: TypeAlias = datetime | str
 
 
 @dataclass(frozen=True, slots=True)
 class Position:
     """Where a row sits in an ordering: its sort value, then its id to break ties."""
 
-    value: datetime
+    value: SortValue
     id: uuid.UUID
 
 
@@ -37,7 +40,7 @@ class Page:
 
 
 def window_conditions(
-    sort: ColumnElement[datetime],
+    sort: ColumnElement[Any],
     id_: ColumnElement[uuid.UUID],
     *,
     descending: bool,
@@ -53,7 +56,7 @@ def window_conditions(
 
 
 def _beyond(
-    sort: ColumnElement[datetime], id_: ColumnElement[uuid.UUID], at: Position, *, later: bool
+    sort: ColumnElement[Any], id_: ColumnElement[uuid.UUID], at: Position, *, later: bool
 ) -> ColumnElement[bool]:
     # Expanded rather than a row-value comparison so both engines use the (sort, id) index.
     if later:
@@ -62,7 +65,7 @@ def _beyond(
 
 
 def order_terms(
-    sort: ColumnElement[datetime],
+    sort: ColumnElement[Any],
     id_: ColumnElement[uuid.UUID],
     *,
     descending: bool,

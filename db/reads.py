@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.access import Viewer, contact_visible, effective_participant_status, visible_referral_ids
 from db.models import ReferralSource, ReferralStatus
 from db.paging import Page, PageRequest, order_terms, to_page, window_conditions
+from db.search import folded_contains
 from db.tables import (
     activity,
     additional_information,
@@ -103,14 +104,13 @@ def _filtered(viewer: Viewer, where: ReferralFilter) -> Select[Any]:
     if where.country is not None:
         customer_terms.append(customer_profile.c.country == where.country)
     if where.search:
-        term = where.search.lower()
         full_name = (
             customer_profile.c.contact_first_name + " " + customer_profile.c.contact_last_name
         )
         customer_terms.append(
             or_(
                 *(
-                    func.lower(text_column).contains(term, autoescape=True)
+                    folded_contains(text_column, where.search)
                     for text_column in (customer_profile.c.name, full_name)
                 )
             )

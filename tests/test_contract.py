@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from graphql import build_schema, parse, validate
 
+from api.graph.relay.ids import to_global_id
 from db.demo import DEMO_ORGANIZATIONS, DemoSize, load_demo
 from tests.conftest import START
+from tests.factories import new_referral
 from tests.helpers import Actor, Api
 
 CONTRACT = Path(__file__).parent / "contract"
@@ -27,6 +29,7 @@ def test_operation_validates_against_the_committed_schema(path: Path) -> None:
 
 def test_the_contract_is_not_empty() -> None:
     assert {path.stem for path in OPERATIONS} >= {
+        "InvitePicker",
         "NodeLookup",
         "ReferralCounts",
         "ReferralDetail",
@@ -42,8 +45,8 @@ async def _demo(api: Api) -> Actor:
     return Actor(demo.id, demo.demo_user_id)
 
 
-def _operation(name: str) -> str:
-    return (CONTRACT / "queries" / f"{name}.graphql").read_text()
+def _operation(name: str, kind: str = "queries") -> str:
+    return (CONTRACT / kind / f"{name}.graphql").read_text()
 
 
 async def test_referral_page_pages_through_demo_data(api: Api) -> None:
@@ -153,7 +156,7 @@ async def test_my_referrals_names_the_viewer_and_its_buttons(api: Api) -> None:
     actor = await _demo(api)
     data = await api.query(_operation("MyReferrals"), {"first": 40}, actor=actor)
     assert data["viewer"]["organization"] == {
-        "id": str(DEMO_ORGANIZATIONS[0].id),
+        "id": to_global_id("Organization", DEMO_ORGANIZATIONS[0].id),
         "name": DEMO_ORGANIZATIONS[0].name,
     }
     assert data["viewer"]["user"]["id"]
@@ -162,3 +165,37 @@ async def test_my_referrals_names_the_viewer_and_its_buttons(api: Api) -> None:
     # Demo data holds referrals this organization may work and ones it may only answer.
     assert any(node["viewerCan"]["update"] for node in nodes)
     assert any(not node["viewerCan"]["update"] for node in nodes)
+
+
+async def test_invite_picker_finds_a_partner_whose_id_invites_it(api: Api) -> None:
+    actor = await _demo(api)
+    picker = _operation("InvitePicker")
+    everyone = (await api.query(picker, {"first": 100}, actor=actor))["organizations"]
+    names = [node["name"] for node in everyone["nodes"]]
+    assert everyone["totalCount"] == len(DEMO_ORGANIZATIONS) - 1  # all but the viewer's own
+    assert DEMO_ORGANIZATIONS[0].name not in names
+    first = (await api.query(picker, {"first": 2}, actor=actor))["organizations"]
+    second = (
+        await api.query(picker, {"first": 2, "after": first["pageInfo"]["endCursor"]}, actor=actor)
+    )["organizations"]
+    assert [node["name"] for node in first["nodes"] + second["nodes"]] == names[:4]
+
+    (partner,) = (await api.query(picker, {"search": "CLOUD partn"}, actor=actor))["organizations"][
+        "nodes"
+    ]
+    assert partner["name"] == "Fabrikam Cloud Partners"
+    created = await api.query(
+        _operation("CreateReferral", "mutations"), {"input": new_referral()}, actor=actor
+    )
+    referral_id = created["createReferral"]["referral"]["id"]
+    invited = (
+        await api.query(
+            _operation("InviteParticipant", "mutations"),
+            {"input": {"referralId": referral_id, "organizationId": partner["id"]}},
+            actor=actor,
+        )
+    )["inviteParticipant"]
+    assert invited["userErrors"] == []
+    assert invited["participant"]["status"] == "INVITED"
+    fabrikam = next(org for org in DEMO_ORGANIZATIONS if org.name == partner["name"])
+    assert invited["participant"]["organizationId"] == str(fabrikam.id)

@@ -24,4 +24,5 @@ REFERRAL_FIELDS: dict[str, LoaderOf] = {
 # Fields of `Participant`, by Python name, keyed by the participant's primary key.
 PARTICIPANT_FIELDS: dict[str, LoaderOf] = {
     "users": lambda loaders: loaders.users_by_participant,
+    "organization": lambda loaders: loaders.organization_by_participant,
 }

@@ -83,7 +83,6 @@ class Loaders:
         self.referral_by_id = self._loader(reads.referrals_by_id)
         self.referral_count = self._loader(reads.referral_counts)
         self.facet_counts = self._loader(counts.facet_counts)
-        self.organization_by_id = self._loader(organizations.organizations_by_id)
         self.customer_profile_by_referral = self._loader(reads.customer_profiles_by_referral)
         self.customer_profile_by_id = self._loader(reads.customer_profiles_by_id)
         self.requirements_by_referral = self._loader(reads.requirements_by_referral)
@@ -103,6 +102,9 @@ class Loaders:
         self.activity_page_by_participant = self._loader(reads.activity_pages_by_participant)
         self.activity_count_by_referral = self._loader(reads.activity_counts_by_referral)
         self.activity_count_by_participant = self._loader(reads.activity_counts_by_participant)
+        self.organization_by_id = self._loader(organizations.organizations_by_id)
+        self.organization_by_participant = self._loader(organizations.organizations_by_participant)
+        self.organization_count = self._loader(organizations.organization_counts)
 
     def _loader(self, read: Read[K, V]) -> SharedLoader[K, V]:
         return _batched(self._database, self._viewer, read)
@@ -133,6 +135,14 @@ class Loaders:
                 conn, self._viewer, where=where, order=order, request=request
             )
         self.referral_by_id.prime_many({row.id: row for row in page.rows})
+        return page
+
+    async def organization_page(self, *, search: str | None, request: PageRequest) -> Page:
+        async with self._database.engine.connect() as conn:
+            page = await organizations.organization_page(
+                conn, self._viewer, search=search, request=request
+            )
+        self.organization_by_id.prime_many({row.id: row for row in page.rows})
         return page
 
 

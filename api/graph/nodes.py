@@ -19,6 +19,7 @@ from api.graph.loaders import Loaders, SharedLoader
 from api.graph.relay.ids import GlobalId, invalid_id, parse_global_id
 from api.graph.types.activity import Activity
 from api.graph.types.node import Node
+from api.graph.types.organization import Organization
 from api.graph.types.participant import Participant, User
 from api.graph.types.referral import CustomerProfile, Referral
 
@@ -57,6 +58,7 @@ _KINDS = (
     NodeKind(Participant, lambda loaders: loaders.participant_by_id, Participant.from_row),
     NodeKind(User, lambda loaders: loaders.user_by_id, User.from_row),
     NodeKind(Activity, lambda loaders: loaders.activity_by_id, Activity.from_row),
+    NodeKind(Organization, lambda loaders: loaders.organization_by_id, Organization.from_row),
 )
 NODES: dict[str, NodeKind] = {kind.name: kind for kind in _KINDS}
 NODE_TYPES: tuple[type[Node], ...] = tuple(kind.type for kind in _KINDS)
@@ -77,11 +79,16 @@ def expect_node_id(value: str, type_name: str, *, argument: str = "id") -> Globa
     found = decode_global_id(value, argument=argument)
     if found.type_name != type_name:
         raise BadUserInput(
-            f"`{argument}` must be the ID of a {type_name}, but it is the ID of a "
-            f"{found.type_name}.",
+            f"`{argument}` must be the ID of {_a(type_name)}, but it is the ID of "
+            f"{_a(found.type_name)}.",
             argument=argument,
         )
     return found
+
+
+def _a(type_name: str) -> str:
+    # "a User": no type name starts with a vowel sound under U.
+    return f"{'an' if type_name[0] in 'AEIO' else 'a'} {type_name}"
 
 
 def expect_global_id(value: str, type_name: str, *, argument: str = "id") -> uuid.UUID:

@@ -11,8 +11,10 @@ from api.errors import BadUserInput
 from api.graph.nodes import expect_node_id, resolve_nodes
 from api.graph.prefetch import prefetch_referral_parts, referral_fields
 from api.graph.relay.paging import Paging, paged
+from api.graph.search import SEARCH_MAX_LENGTH, search_term
 from api.graph.types.enums import ReferralOrderField
 from api.graph.types.node import Node
+from api.graph.types.organization import ORGANIZATION_ORDERING, OrganizationConnection
 from api.graph.types.rate_limit import RateLimit
 from api.graph.types.referral import Referral
 from api.graph.types.referral_counts import ReferralCounts
@@ -121,6 +123,30 @@ class Query:
     )
     def viewer(self) -> ViewerType:
         return ViewerType()
+
+    @strawberry.field(
+        description="Other partner organizations by name (then ID), to choose whom to invite: "
+        "ID and name only. Yours is left out (it cannot invite itself). Pass an "
+        "organization's `id` to `inviteParticipant` as `organizationId`. Relay cursor "
+        "connection, at most 100 per page."
+    )
+    @paged
+    async def organizations(
+        self,
+        info: Info,
+        paging: Paging,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Case-insensitive text in the organization's name "
+                f"(at most {SEARCH_MAX_LENGTH} characters)."
+            ),
+        ] = None,
+    ) -> OrganizationConnection:
+        term = search_term(search, argument="search")
+        request = paging.request(ORGANIZATION_ORDERING, info.context.settings, text=True)
+        page = await info.context.loaders.organization_page(search=term, request=request)
+        return OrganizationConnection.of_page(info, page, term)
 
     @strawberry.field(
         description="Your organization's rate limit after this operation: its cost in points, "

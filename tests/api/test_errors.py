@@ -50,7 +50,7 @@ def _b64(text: str) -> str:
         ("not-an-id", "`id` is not a valid ID"),
         ("", "`id` is not a valid ID"),
         (_b64("Referral:not-a-uuid"), "`id` is not a valid ID"),
-        (_b64("Organization:" + "0" * 32), "`id` is not a valid ID"),
+        (_b64("Tenant:" + "0" * 32), "`id` is not a valid ID"),
         ("%%%", "`id` is not a valid ID"),
     ],
 )

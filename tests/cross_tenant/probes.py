@@ -38,8 +38,10 @@ def id_arguments(sdl: str) -> set[str]:
 
 # IDs that are not references to rows of the caller's graph, and why they need no probe.
 EXEMPT = {
-    # The raw id of the organization to invite: naming another organization is its purpose
-    # (`organizationId` as in Participant.organizationId), and no row of it is read or shown.
+    # The organization to invite, by its plain UUID (Participant.organizationId) or its
+    # global ID (Organization.id, from the `organizations` picker): naming another
+    # organization is its purpose, every organization may see any other's ID and name, and
+    # nothing else of it is read or shown.
     "Mutation.inviteParticipant.input.organizationId": "names the organization to invite",
 }
 

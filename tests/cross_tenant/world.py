@@ -160,6 +160,8 @@ async def build_world(api: Api) -> World:
         "Participant": to_global_id("Participant", mine.owner_participant_id),
         "User": to_global_id("User", caller.user_id),
         "Activity": to_global_id("Activity", own_activity),
+        # Not only its own: any organization's ID and name are every organization's to see.
+        "Organization": to_global_id("Organization", caller.organization_id),
         "Referral view": to_global_id("Referral", mine.id, viewpoint=own_viewpoint),
         "CustomerProfile view": to_global_id(
             "CustomerProfile", mine.customer_profile_id, viewpoint=own_viewpoint

@@ -19,6 +19,7 @@ from db.engine import Database, create_engine
 from db.migrate import current_revision, head_revision
 from db.tables import (
     activity,
+    organization,
     participant,
     participant_user,
     persisted_operation,
@@ -141,6 +142,39 @@ async def test_registered_operations_move_to_their_organization_and_back(
             (sha["both"], None, True),
             (sha["registered"], organization, False),
         }
+    finally:
+        await engine.dispose()
+        await asyncio.to_thread(migrate.upgrade, database_url, "head")
+
+
+async def test_organization_name_index_comes_and_goes_with_a_populated_database(
+    database_url: str,
+) -> None:
+    """0006 indexes organizations by (name, id) for the invite picker; rows stay as they were."""
+    before_index = "0005"
+
+    def indexes(connection: Connection) -> dict[str, list[str | None]]:
+        found = sa.inspect(connection).get_indexes("organization")
+        return {index["name"] or "": index["column_names"] for index in found}
+
+    await asyncio.to_thread(migrate.downgrade, database_url, before_index)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            names = {(await make_actor(conn, name)).organization_id: name for name in "CBA"}
+            assert "ix_organization_name" not in await conn.run_sync(indexes)
+
+        await asyncio.to_thread(migrate.upgrade, database_url, "head")
+
+        async with engine.connect() as conn:
+            assert (await conn.run_sync(indexes))["ix_organization_name"] == ["name", "id"]
+            rows = await conn.execute(sa.select(organization.c.id, organization.c.name))
+            assert {row.id: row.name for row in rows} == names
+
+        await asyncio.to_thread(migrate.downgrade, database_url, before_index)
+
+        async with engine.connect() as conn:
+            assert "ix_organization_name" not in await conn.run_sync(indexes)
     finally:
         await engine.dispose()
         await asyncio.to_thread(migrate.upgrade, database_url, "head")

@@ -36,7 +36,7 @@ def _retyped(global_id: str, type_name: str) -> str:
 def id_values(seed: Seed) -> st.SearchStrategy[str]:
     """IDs as a client might send them, well-meant or not."""
     real = st.sampled_from(seed.global_ids)
-    type_names = st.sampled_from((*NODE_TYPES, "Organization", "referral", "", "Referral:x"))
+    type_names = st.sampled_from((*NODE_TYPES, "Tenant", "referral", "", "Referral:x"))
     return st.one_of(
         real,
         st.builds(to_global_id, st.sampled_from(NODE_TYPES), st.uuids()),  # forged, nonexistent

@@ -28,7 +28,7 @@ from api.graph.mutations.inputs import (
     UpdateReferralInput,
 )
 from api.graph.mutations.user_errors import field_name, input_path
-from api.graph.nodes import expect_global_id
+from api.graph.nodes import decode_global_id, expect_global_id
 from db import values
 from db.refusals import Path, RefusalCode, Refused
 
@@ -53,15 +53,26 @@ def named(value: str, type_name: str) -> uuid.UUID | None:
 
 
 def organization_pk(value: str, field: Path) -> uuid.UUID:
-    """An organization's ID (a plain UUID, as `Participant.organizationId` gives it)."""
+    """An organization's key from either spelling a client holds: the plain UUID of
+    `Participant.organizationId`, or the global ID of an `Organization` (what the
+    `organizations` picker and `Participant.organization` give)."""
     try:
         return uuid.UUID(str(value))
     except ValueError:
+        pass  # not a plain UUID: a global ID, or nothing
+    name = field_name(input_path(field))
+    try:
+        decode_global_id(value, argument=name)
+    except BadUserInput:
         raise Refused(
             RefusalCode.INVALID_INPUT,
-            f"`{field_name(input_path(field))}` is not an organization ID.",
+            f"`{name}` is not an organization ID (an `Organization.id`, or a UUID).",
             field=field,
         ) from None
+    try:
+        return expect_global_id(value, "Organization", argument=name)
+    except BadUserInput as error:  # the ID of another type: the message says which
+        raise Refused(RefusalCode.INVALID_INPUT, error.message, field=field) from None
 
 
 def draft(input: CreateReferralInput) -> values.ReferralDraft:

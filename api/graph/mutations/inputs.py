@@ -199,7 +199,9 @@ class ChangeReferralStatusInput:
 class InviteParticipantInput:
     referral_id: strawberry.ID = strawberry.field(description="The referral's global ID.")
     organization_id: strawberry.ID = strawberry.field(
-        description="ID of the organization to invite (as in `Participant.organizationId`)."
+        description="The organization to invite: its global ID (`Organization.id`, as the "
+        "`organizations` picker and `Participant.organization` give it) or its plain UUID "
+        "(as in `Participant.organizationId`)."
     )
     user_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list,

@@ -54,8 +54,9 @@ class Paging:
     last: int | None = None
     before: str | None = None
 
-    def request(self, ordering: str, settings: Settings) -> PageRequest:
-        """Validate `first`/`last` (1..max_page_size, not both) and decode the cursors."""
+    def request(self, ordering: str, settings: Settings, *, text: bool = False) -> PageRequest:
+        """Validate `first`/`last` (1..max_page_size, not both) and decode the cursors
+        (`text`: of an ordering by text, not by an instant)."""
         first, last, max_size = self.first, self.last, settings.max_page_size
         if first is not None and last is not None:
             raise BadUserInput("Pass either `first` or `last`, not both.", argument="first")
@@ -68,8 +69,8 @@ class Paging:
         return PageRequest(
             limit=first or last or settings.default_page_size,
             from_end=last is not None,
-            after=None if after is None else from_cursor(after, ordering, argument="after"),
-            before=None if before is None else from_cursor(before, ordering, argument="before"),
+            after=None if after is None else from_cursor(after, ordering, "after", text=text),
+            before=None if before is None else from_cursor(before, ordering, "before", text=text),
         )
 
 

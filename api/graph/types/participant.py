@@ -18,6 +18,7 @@ from api.graph.relay.paging import Paging, paged
 from api.graph.types.activity import ActivityConnection, activity_connection, participant_of
 from api.graph.types.enums import ParticipantStatus
 from api.graph.types.node import Node
+from api.graph.types.organization import Organization
 from db.models import ParticipantStatus as Status
 
 if TYPE_CHECKING:
@@ -92,6 +93,16 @@ class Participant(Node):
         )
 
     @strawberry.field(
+        description="The participating organization: its ID (pass it to "
+        "`inviteParticipant`) and name.",
+        graphql_type=Organization,
+    )
+    def organization(self, info: Info) -> Resolved[Organization]:
+        return resolve(
+            PARTICIPANT_FIELDS["organization"](info.context.loaders), self.pk, _organization
+        )
+
+    @strawberry.field(
         description="The organization's users who work this referral.", graphql_type=list[User]
     )
     def users(self, info: Info) -> Resolved[list[User]]:
@@ -147,3 +158,10 @@ class Participant(Node):
         Any other sees no contact, whoever looks: its view is an object of its own.
         """
         return None if self.status is Status.ACCEPTED else self.pk
+
+
+def _organization(row: Row[Any] | None) -> Organization:
+    # Participants are loaded as the viewer may see them, and their organization with them
+    # (a foreign key): a participant seen without one would be a broken database.
+    assert row is not None, "a participant's organization is missing"
+    return Organization.from_row(row)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
 from typing import Literal, Self
 
@@ -12,12 +11,12 @@ import strawberry
 from api.context import Info
 from api.errors import BadUserInput
 from api.graph.relay.connection import Connection, connection
+from api.graph.search import SEARCH_MAX_LENGTH, search_term
 from api.graph.types.enums import OrderDirection, ReferralOrderField, ReferralSource, ReferralStatus
 from api.graph.types.referral import Referral
 from db.paging import Page, Position
 from db.reads import ReferralFilter, ReferralOrder
 
-SEARCH_MAX_LENGTH = 200
 COUNTRY = re.compile(r"[A-Za-z]{2}")
 
 
@@ -60,18 +59,7 @@ class ReferralFilterInput:
                     argument="filter.country",
                 )
             country = self.country.upper()
-        search = (self.search or "").strip() or None
-        if search is not None and len(search) > SEARCH_MAX_LENGTH:
-            raise BadUserInput(
-                f"`filter.search` must be at most {SEARCH_MAX_LENGTH} characters.",
-                argument="filter.search",
-            )
-        if search is not None and any(unicodedata.category(c) in ("Cc", "Cs") for c in search):
-            # PostgreSQL refuses NUL bytes and lone surrogates cannot be encoded: say so here.
-            raise BadUserInput(
-                "`filter.search` must be plain text without control characters.",
-                argument="filter.search",
-            )
+        search = search_term(self.search, argument="filter.search")
         return ReferralFilter(
             statuses=None if self.status is None else tuple(self.status),
             sources=None if self.referral_source is None else tuple(self.referral_source),

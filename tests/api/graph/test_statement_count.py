@@ -22,6 +22,7 @@ query ($first: Int!) {
       owner { id organizationId }
       participants {
         id status organizationId
+        organization { id name }
         users { id displayName }
         invitedBy { id organizationId }
         referralActivities(first: 2) { totalCount nodes { id type actor { id } } }
@@ -39,10 +40,11 @@ query ($first: Int!) {
 
 # One statement per edge the query crosses: the page and its total; per referral level the
 # profile, requirements, information, participants, activity page and activity total; per
-# participant level the users, activity page and activity total. `owner`, `invitedBy`,
+# participant level the users, activity page and activity total, and the participants'
+# organizations (one batch of their distinct IDs). `owner`, `invitedBy`,
 # `actor` and `subject` come from the referral's participants batch (whichever loader answers
 # first), `referralView` from the page's rows.
-EXPECTED_STATEMENTS = 11
+EXPECTED_STATEMENTS = 12
 
 
 async def _seed(api: Api, count: int) -> Actor:

@@ -20,7 +20,7 @@ async def test_viewer_is_the_tokens_organization_and_user(api: Api) -> None:
     (me,) = await actors(api, 1)
     data = await api.query(VIEWER, actor=me)
     assert data["viewer"] == {
-        "organization": {"id": str(me.organization_id), "name": "Org 0"},
+        "organization": {"id": to_global_id("Organization", me.organization_id), "name": "Org 0"},
         "user": {
             "id": to_global_id("User", me.user_id),
             "displayName": "Org 0 User",
