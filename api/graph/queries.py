@@ -95,7 +95,9 @@ class Query:
     ) -> ReferralConnection:
         order = (order_by or ReferralOrderInput(field=ReferralOrderField.CREATED_DATE)).to_order()
         where = ReferralFilter() if filter is None else filter.to_filter()
-        request = paging.request(referral_ordering(order), info.context.settings)
+        request = paging.request(
+            referral_ordering(order), info.context.settings, kind=order.value_kind
+        )
         page = await info.context.loaders.referral_page(where=where, order=order, request=request)
         await prefetch_referral_parts(info, page.rows, referral_fields(info))
         return ReferralConnection.of_page(info, page, order, where)
