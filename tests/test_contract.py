@@ -27,6 +27,7 @@ def test_operation_validates_against_the_committed_schema(path: Path) -> None:
 
 def test_the_contract_is_not_empty() -> None:
     assert {path.stem for path in OPERATIONS} >= {
+        "InboxPage",
         "NodeLookup",
         "ReferralDetail",
         "ReferralPage",
@@ -123,3 +124,31 @@ async def test_node_lookup_refreshes_cached_objects(api: Api) -> None:
     assert [node["__typename"] for node in found] == ["Referral", "Participant", "Referral"]
     assert found[0]["version"] >= 1
     assert found[1]["participantStatus"] == referrals[0]["participants"][0]["status"]
+
+
+async def test_inbox_page_lists_invitations_waiting_for_an_answer(api: Api) -> None:
+    await _demo(api)
+    found = 0
+    for demo in DEMO_ORGANIZATIONS:
+        actor = Actor(demo.id, demo.demo_user_id)
+        nodes: list[dict[str, Any]] = []
+        after = None
+        while True:
+            variables = {"first": 3, "after": after}
+            page = (await api.query(_operation("InboxPage"), variables, actor=actor))["referrals"]
+            nodes += page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert len(nodes) == page["totalCount"] == len({node["id"] for node in nodes})
+        mine = str(demo.id)
+        for node in nodes:
+            assert node["owner"]["organizationId"] != mine
+            statuses = [p["status"] for p in node["participants"] if p["organizationId"] == mine]
+            assert "INVITED" in statuses, node
+        closing = [node["additionalInformation"]["closingDate"] for node in nodes]
+        dated = [day for day in closing if day is not None]
+        assert closing == dated + [None] * (len(closing) - len(dated))  # nulls last
+        assert dated == sorted(dated)
+        found += len(nodes)
+    assert found, "the demo data has open invitations to show"

@@ -121,7 +121,7 @@ async def test_my_participant_status_reads_as_the_graph_shows_it(api: Api) -> No
     )
     mine = str(me.organization_id)
     for node in shown["referrals"]["nodes"]:
-        statuses = {p["status"] for p in node["participants"] if mine in p["organizationId"]}
+        statuses = {p["status"] for p in node["participants"] if p["organizationId"] == mine}
         assert statuses == {"EXPIRED"}
 
 
