@@ -147,27 +147,22 @@ def _search(text: str) -> ColumnElement[bool]:
     )
 
 
-def _sort(order: ReferralOrder) -> tuple[ColumnElement[Any], ColumnElement[Any], bool]:
-    """What the page compares and orders by, the id that breaks ties, and whether it joins
-    the referral's additional information (where deal value and closing date live)."""
+def sort_expressions(order: ReferralOrder) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """What a page compares and orders by, and the id that breaks ties: those of the
+    additional information (which a nullable ordering joins) or of the referral."""
+    information = additional_information.c
     if order.field == "deal_value":
-        return (
-            money_order(additional_information.c.deal_value),
-            additional_information.c.referral_id,
-            True,
-        )
+        return money_order(information.deal_value), information.referral_id
     if order.field == "closing_date":
-        return additional_information.c.closing_date, additional_information.c.referral_id, True
+        return information.closing_date, information.referral_id
     if order.field == "name":
-        return text_order(referral.c.name), referral.c.id, False
-    return referral.c[order.field], referral.c.id, False
+        return text_order(referral.c.name), referral.c.id
+    return referral.c[order.field], referral.c.id
 
 
 def sort_value(order: ReferralOrder, row: Any) -> SortValue:
     """The value a page row is ordered by, for its cursor."""
-    value: SortValue = (
-        getattr(row, "sort_value", None) if order.nullable else getattr(row, order.field)
-    )
+    value: SortValue = getattr(row, "sort_value" if order.nullable else order.field)
     return value
 
 
@@ -180,9 +175,9 @@ async def referral_page(
     request: PageRequest,
 ) -> Page:
     """One page of the referrals the viewer sees, in `order`, one statement."""
-    sort, id_, joined = _sort(order)
+    sort, id_ = sort_expressions(order)
     stmt = filtered(viewer, where)
-    if joined:
+    if order.nullable:
         # Every referral has its additional information row (written with it).
         column = additional_information.c[order.field]
         stmt = stmt.join(

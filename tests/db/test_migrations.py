@@ -166,3 +166,48 @@ async def test_registered_operations_move_to_their_organization_and_back(
     finally:
         await engine.dispose()
         await asyncio.to_thread(migrate.upgrade, database_url, "head")
+
+
+LIST_ORDER_INDEXES = {
+    "ix_referral_name",
+    "ix_additional_information_closing_date",
+    *ENGINE_SPECIFIC_INDEXES,
+}
+
+
+async def test_list_order_indexes_come_and_go_with_their_migration(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            owner = await make_actor(conn, "Owner")
+            await make_referral(conn, owner, created=START, name="Kept")
+        await asyncio.to_thread(migrate.downgrade, database_url, "0005")
+        assert not await _index_names(engine) & LIST_ORDER_INDEXES
+        await asyncio.to_thread(migrate.upgrade, database_url, "head")
+        twins = (
+            set()
+            if database_url.startswith("postgresql")
+            else {
+                "ix_additional_information_deal_value_desc",
+                "ix_additional_information_closing_date_desc",
+            }
+        )
+        assert await _index_names(engine) & LIST_ORDER_INDEXES == LIST_ORDER_INDEXES - twins
+        assert await _counts(engine) == {
+            "referral": 1,
+            "participant": 1,
+            "participant_user": 1,
+            "activity": 1,
+        }
+    finally:
+        await engine.dispose()
+
+
+async def _index_names(engine: AsyncEngine) -> set[str]:
+    # Read from the catalogue: SQLAlchemy does not reflect SQLite's expression indexes.
+    async with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'index'"
+        else:
+            query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        return {str(name) for name in (await conn.exec_driver_sql(query)).scalars()}
