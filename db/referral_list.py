@@ -49,18 +49,23 @@ class ReferralOrder:
     descending: bool = True
 
     @property
-    def value_kind(self) -> type[datetime] | type[date] | type[Decimal] | type[str]:
+    def value_kind(self) -> type[SortValue]:
         """The type of this ordering's sort values, as its cursors carry them."""
-        kinds: dict[str, Any] = {"deal_value": Decimal, "closing_date": date, "name": str}
-        kind: type[datetime] | type[date] | type[Decimal] | type[str] = kinds.get(
-            self.field, datetime
-        )
-        return kind
+        return _VALUE_KINDS[self.field]
 
     @property
     def nullable(self) -> bool:
         """Whether some referrals have no sort value: those come last in either direction."""
         return self.field in ("deal_value", "closing_date")
+
+
+_VALUE_KINDS: dict[OrderField, type[SortValue]] = {
+    "created_date": datetime,
+    "updated_date": datetime,
+    "deal_value": Decimal,
+    "closing_date": date,
+    "name": str,
+}
 
 
 def filtered(viewer: Viewer, where: ReferralFilter) -> Select[Any]:

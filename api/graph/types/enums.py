@@ -81,8 +81,8 @@ graphql_enum(
     OrderDirection,
     "Sort direction.",
     {
-        "ASC": "Ascending: oldest, smallest or alphabetically first first.",
-        "DESC": "Descending: newest, largest or alphabetically last first.",
+        "ASC": "Ascending: oldest date, smallest amount, name from 'A' on.",
+        "DESC": "Descending: newest date, largest amount, name from 'z' back.",
     },
 )
 

@@ -153,8 +153,11 @@ class ReferralFilterInput:
         """The currency, after checking the deal value bounds that need it."""
         currency = None
         if self.currency is not None:
-            found = pycountry.currencies.get(alpha_3=self.currency.upper())
-            if found is None or not CURRENCY.fullmatch(self.currency):
+            code = self.currency
+            found = (
+                pycountry.currencies.get(alpha_3=code.upper()) if CURRENCY.fullmatch(code) else None
+            )
+            if found is None:
                 raise BadUserInput(
                     f"`filter.currency` must be an ISO 4217 code like 'USD', "
                     f"not {self.currency[:20]!r}.",
@@ -212,7 +215,7 @@ class ReferralOrderInput:
     field: ReferralOrderField = strawberry.field(description="What to order by.")
     direction: OrderDirection = strawberry.field(
         default=OrderDirection.DESC,
-        description="Sort direction; descending (newest, largest, last name) by default.",
+        description="Sort direction; descending (newest, largest, from 'z') by default.",
     )
 
     def to_order(self) -> ReferralOrder:
