@@ -47,6 +47,10 @@ def effective_participant_status(viewer: Viewer) -> ColumnElement[ParticipantSta
 
     Expiry is a rule of time: it holds whenever anyone looks, without waiting for a job.
     """
+    return _status_as_read(viewer).label("status")
+
+
+def _status_as_read(viewer: Viewer) -> ColumnElement[ParticipantStatus]:
     expired = and_(
         participant.c.status == ParticipantStatus.INVITED,
         participant.c.expires_date <= viewer.now,
@@ -54,4 +58,29 @@ def effective_participant_status(viewer: Viewer) -> ColumnElement[ParticipantSta
     return type_coerce(
         case((expired, ParticipantStatus.EXPIRED.value), else_=participant.c.status),
         participant.c.status.type,
-    ).label("status")
+    )
+
+
+def viewer_participates(
+    viewer: Viewer,
+    referral_id: ColumnElement[uuid.UUID],
+    *,
+    statuses: tuple[ParticipantStatus, ...] | None = None,
+    open_invitation_expires_before: datetime | None = None,
+) -> ColumnElement[bool]:
+    """Whether one of the viewer's participations in the referral is in `statuses` (as read
+    now, so a lapsed invitation counts as EXPIRED) or an open invitation expiring before
+    the given instant."""
+    terms = [
+        participant.c.referral_id == referral_id,
+        participant.c.organization_id == viewer.organization_id,
+    ]
+    if statuses is not None:
+        terms.append(_status_as_read(viewer).in_(statuses))
+    if open_invitation_expires_before is not None:
+        terms += [
+            participant.c.status == ParticipantStatus.INVITED,
+            participant.c.expires_date > viewer.now,
+            participant.c.expires_date < open_invitation_expires_before,
+        ]
+    return exists().where(*terms)

@@ -20,7 +20,7 @@ from db.access import Viewer
 from db.models import ReferralSource, ReferralStatus
 
 # The list's own filter, reused as is so the counts and the list cannot drift apart.
-from db.reads import ReferralFilter, _filtered
+from db.referral_list import ReferralFilter, filtered
 from db.tables import additional_information, customer_profile
 
 
@@ -58,7 +58,7 @@ def month_created(created: ColumnElement[Any], dialect: str) -> ColumnElement[st
 
 
 def _statement(facet: Facet, where: ReferralFilter, viewer: Viewer, dialect: str) -> Select[Any]:
-    matched = _filtered(viewer, where).subquery()
+    matched = filtered(viewer, where).subquery()
     if facet is Facet.STATUS:
         key: ColumnElement[Any] = matched.c.status
         source: Any = matched

@@ -93,6 +93,8 @@ class Referral(SQLModel, table=True):
     __table_args__ = (
         Index("ix_referral_created", "created_date", "id"),
         Index("ix_referral_updated", "updated_date", "id"),
+        # In code point order on PostgreSQL (COLLATE "C", migration 0006), as SQLite's BINARY.
+        Index("ix_referral_name", "name", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -145,6 +147,11 @@ class CustomerRequirements(SQLModel, table=True):
 
 class AdditionalInformation(SQLModel, table=True):
     __tablename__ = "additional_information"
+    __table_args__ = (
+        # On SQLite over CAST(deal_value AS REAL), the number its text stands for (0006).
+        Index("ix_additional_information_deal_value", "deal_value", "referral_id"),
+        Index("ix_additional_information_closing_date", "closing_date", "referral_id"),
+    )
 
     referral_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True)

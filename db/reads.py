@@ -10,12 +10,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import (
-    ColumnElement,
     Row,
     Select,
     Subquery,
@@ -30,9 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.access import Viewer, contact_visible, effective_participant_status, visible_referral_ids
-from db.models import ReferralSource, ReferralStatus
 from db.paging import Page, PageRequest, order_terms, to_page, window_conditions
-from db.search import folded_contains
+from db.referral_list import ReferralFilter, ReferralOrder, referral_page
+from db.referral_list import filtered as _filtered
 from db.tables import (
     activity,
     additional_information,
@@ -46,25 +43,8 @@ from db.tables import (
 
 K = TypeVar("K", bound=Hashable)
 
-
-@dataclass(frozen=True, slots=True)
-class ReferralFilter:
-    """Conditions a referral must meet to be listed; None means no condition."""
-
-    statuses: tuple[ReferralStatus, ...] | None = None
-    sources: tuple[ReferralSource, ...] | None = None
-    country: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    updated_after: datetime | None = None
-    updated_before: datetime | None = None
-    search: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReferralOrder:
-    field: Literal["created_date", "updated_date"] = "created_date"
-    descending: bool = True
+# The list's own module holds its filter and order; these names stay importable from here.
+__all__ = ["ReferralFilter", "ReferralOrder", "referral_page"]
 
 
 def _by_key(keys: Sequence[K], rows: Iterable[Row[Any]], key: str) -> list[Row[Any] | None]:
@@ -84,64 +64,6 @@ def _grouped(keys: Sequence[K], rows: Iterable[Row[Any]], key: str) -> list[list
 
 def _visible_referrals(viewer: Viewer) -> Select[Any]:
     return select(referral).where(referral.c.id.in_(visible_referral_ids(viewer)))
-
-
-def _filtered(viewer: Viewer, where: ReferralFilter) -> Select[Any]:
-    stmt = _visible_referrals(viewer)
-    if where.statuses is not None:
-        stmt = stmt.where(referral.c.status.in_(where.statuses))
-    if where.sources is not None:
-        stmt = stmt.where(referral.c.referral_source.in_(where.sources))
-    for column, bound, later in (
-        (referral.c.created_date, where.created_after, True),
-        (referral.c.created_date, where.created_before, False),
-        (referral.c.updated_date, where.updated_after, True),
-        (referral.c.updated_date, where.updated_before, False),
-    ):
-        if bound is not None:
-            stmt = stmt.where(column >= bound if later else column < bound)
-    customer_terms: list[ColumnElement[bool]] = []
-    if where.country is not None:
-        customer_terms.append(customer_profile.c.country == where.country)
-    if where.search:
-        full_name = (
-            customer_profile.c.contact_first_name + " " + customer_profile.c.contact_last_name
-        )
-        customer_terms.append(
-            or_(
-                *(
-                    folded_contains(text_column, where.search)
-                    for text_column in (customer_profile.c.name, full_name)
-                )
-            )
-        )
-    if customer_terms:
-        stmt = stmt.where(
-            referral.c.id.in_(select(customer_profile.c.referral_id).where(*customer_terms))
-        )
-    return stmt
-
-
-async def referral_page(
-    conn: AsyncConnection,
-    viewer: Viewer,
-    *,
-    where: ReferralFilter,
-    order: ReferralOrder,
-    request: PageRequest,
-) -> Page:
-    """One page of the referrals the viewer sees, in `order`, one statement."""
-    sort = referral.c[order.field]
-    stmt = (
-        _filtered(viewer, where)
-        .where(
-            *window_conditions(sort, referral.c.id, descending=order.descending, request=request)
-        )
-        .order_by(*order_terms(sort, referral.c.id, descending=order.descending, request=request))
-        .limit(request.limit + 1)
-    )
-    rows = (await conn.execute(stmt)).all()
-    return to_page(rows, request)
 
 
 async def referral_counts(

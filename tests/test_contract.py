@@ -30,6 +30,7 @@ def test_operation_validates_against_the_committed_schema(path: Path) -> None:
 def test_the_contract_is_not_empty() -> None:
     assert {path.stem for path in OPERATIONS} >= {
         "InvitePicker",
+        "InboxPage",
         "NodeLookup",
         "ReferralCounts",
         "ReferralDetail",
@@ -199,3 +200,31 @@ async def test_invite_picker_finds_a_partner_whose_id_invites_it(api: Api) -> No
     assert invited["participant"]["status"] == "INVITED"
     fabrikam = next(org for org in DEMO_ORGANIZATIONS if org.name == partner["name"])
     assert invited["participant"]["organizationId"] == str(fabrikam.id)
+
+
+async def test_inbox_page_lists_invitations_waiting_for_an_answer(api: Api) -> None:
+    await _demo(api)
+    found = 0
+    for demo in DEMO_ORGANIZATIONS:
+        actor = Actor(demo.id, demo.demo_user_id)
+        nodes: list[dict[str, Any]] = []
+        after = None
+        while True:
+            variables = {"first": 3, "after": after}
+            page = (await api.query(_operation("InboxPage"), variables, actor=actor))["referrals"]
+            nodes += page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert len(nodes) == page["totalCount"] == len({node["id"] for node in nodes})
+        mine = str(demo.id)
+        for node in nodes:
+            assert node["owner"]["organizationId"] != mine
+            statuses = [p["status"] for p in node["participants"] if p["organizationId"] == mine]
+            assert "INVITED" in statuses, node
+        closing = [node["additionalInformation"]["closingDate"] for node in nodes]
+        dated = [day for day in closing if day is not None]
+        assert closing == dated + [None] * (len(closing) - len(dated))  # nulls last
+        assert dated == sorted(dated)
+        found += len(nodes)
+    assert found, "the demo data has open invitations to show"

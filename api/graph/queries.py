@@ -99,7 +99,9 @@ class Query:
     ) -> ReferralConnection:
         order = (order_by or ReferralOrderInput(field=ReferralOrderField.CREATED_DATE)).to_order()
         where = ReferralFilter() if filter is None else filter.to_filter()
-        request = paging.request(referral_ordering(order), info.context.settings)
+        request = paging.request(
+            referral_ordering(order), info.context.settings, kind=order.value_kind
+        )
         page = await info.context.loaders.referral_page(where=where, order=order, request=request)
         await prefetch_referral_parts(info, page.rows, referral_fields(info))
         return ReferralConnection.of_page(info, page, order, where)
@@ -144,7 +146,7 @@ class Query:
         ] = None,
     ) -> OrganizationConnection:
         term = search_term(search, argument="search")
-        request = paging.request(ORGANIZATION_ORDERING, info.context.settings, text=True)
+        request = paging.request(ORGANIZATION_ORDERING, info.context.settings, kind=str)
         page = await info.context.loaders.organization_page(search=term, request=request)
         return OrganizationConnection.of_page(info, page, term)
 

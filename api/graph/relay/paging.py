@@ -6,6 +6,7 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import strawberry
@@ -13,7 +14,7 @@ import strawberry
 from api.errors import BadUserInput
 from api.graph.relay.cursors import from_cursor
 from api.settings import Settings
-from db.paging import PageRequest
+from db.paging import PageRequest, SortValue
 
 R = TypeVar("R")
 
@@ -54,9 +55,11 @@ class Paging:
     last: int | None = None
     before: str | None = None
 
-    def request(self, ordering: str, settings: Settings, *, text: bool = False) -> PageRequest:
-        """Validate `first`/`last` (1..max_page_size, not both) and decode the cursors
-        (`text`: of an ordering by text, not by an instant)."""
+    def request(
+        self, ordering: str, settings: Settings, *, kind: type[SortValue] = datetime
+    ) -> PageRequest:
+        """Validate `first`/`last` (1..max_page_size, not both) and decode the cursors, whose
+        sort values are of `kind`."""
         first, last, max_size = self.first, self.last, settings.max_page_size
         if first is not None and last is not None:
             raise BadUserInput("Pass either `first` or `last`, not both.", argument="first")
@@ -69,8 +72,12 @@ class Paging:
         return PageRequest(
             limit=first or last or settings.default_page_size,
             from_end=last is not None,
-            after=None if after is None else from_cursor(after, ordering, "after", text=text),
-            before=None if before is None else from_cursor(before, ordering, "before", text=text),
+            after=None
+            if after is None
+            else from_cursor(after, ordering, argument="after", kind=kind),
+            before=None
+            if before is None
+            else from_cursor(before, ordering, argument="before", kind=kind),
         )
 
 

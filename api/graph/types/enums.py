@@ -77,20 +77,52 @@ class OrderDirection(Enum):
     DESC = "DESC"
 
 
-graphql_enum(OrderDirection, "Sort direction.", {"ASC": "Oldest first.", "DESC": "Newest first."})
+graphql_enum(
+    OrderDirection,
+    "Sort direction.",
+    {
+        "ASC": "Ascending: oldest date, smallest amount, name from 'A' on.",
+        "DESC": "Descending: newest date, largest amount, name from 'z' back.",
+    },
+)
 
 
 class ReferralOrderField(Enum):
     CREATED_DATE = "created_date"
     UPDATED_DATE = "updated_date"
+    DEAL_VALUE = "deal_value"
+    CLOSING_DATE = "closing_date"
+    NAME = "name"
 
 
 graphql_enum(
     ReferralOrderField,
-    "What to order referrals by; ties are broken by ID.",
+    "What to order referrals by; ties are broken by ID. Referrals without a value of a "
+    "nullable field (deal value, closing date) come last in either direction.",
     {
         "CREATED_DATE": "When the referral was created.",
         "UPDATED_DATE": "When the referral last changed.",
+        "DEAL_VALUE": "The deal value's amount, whatever its currency (filter by `currency` "
+        "to compare like with like); referrals without one come last in either direction.",
+        "CLOSING_DATE": "The expected closing date; referrals without one come last in "
+        "either direction.",
+        "NAME": "The referral's name, by Unicode code point (so 'Z' before 'a'), the same on "
+        "every database.",
+    },
+)
+
+
+class ReferralDirection(Enum):
+    INCOMING = "INCOMING"
+    OUTGOING = "OUTGOING"
+
+
+graphql_enum(
+    ReferralDirection,
+    "Whose referral it is, from your organization's point of view.",
+    {
+        "INCOMING": "Another organization owns it and invited yours.",
+        "OUTGOING": "Your organization owns it (created it).",
     },
 )
 
@@ -98,6 +130,7 @@ __all__ = [
     "ActivityType",
     "OrderDirection",
     "ParticipantStatus",
+    "ReferralDirection",
     "ReferralOrderField",
     "ReferralSource",
     "ReferralStatus",

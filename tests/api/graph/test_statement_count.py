@@ -186,3 +186,52 @@ async def test_viewer_fields_cost_a_fixed_number_of_statements(api: Api) -> None
     # The page, its participants (viewerParticipant and viewerCan share them) and their users;
     # the viewer's organization and user. Nested: nothing beyond the participants it had.
     assert counts == dict.fromkeys((1, 10, 100), (5, EXPECTED_STATEMENTS))
+
+
+INBOX = """
+query ($first: Int!) {
+  referrals(first: $first, filter: {direction: INCOMING, viewerParticipantStatus: [INVITED]},
+            orderBy: {field: CLOSING_DATE, direction: ASC}) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id name
+      additionalInformation { dealValue currency closingDate }
+      customerProfile { name address { country } }
+      owner { organizationId }
+      participants { organizationId status users { displayName } }
+    }
+  }
+}
+"""
+
+# The page (closing date from its join) and its total; the information, profile,
+# participants (owner among them) and their users.
+INBOX_STATEMENTS = 6
+
+
+async def test_inbox_page_costs_the_same_statements_at_10_and_100(api: Api) -> None:
+    async with api.database.engine.begin() as conn:
+        owner = await make_actor(conn, "Owner")
+        me = await make_actor(conn, "Invited")
+        for index in range(110):
+            rows = await make_referral(conn, owner, created=START - timedelta(minutes=index + 10))
+            await make_participant(
+                conn,
+                rows.id,
+                me,
+                invited_by=rows.owner_participant_id,
+                invited=START - timedelta(minutes=index),
+            )
+    await api.query(INBOX, {"first": 1}, actor=me)  # warm the connection pool
+
+    counts, seen = {}, {}
+    for size in (10, 100):
+        with api.count_statements() as log:
+            data = await api.query(INBOX, {"first": size}, actor=me)
+        assert len(data["referrals"]["nodes"]) == size
+        assert data["referrals"]["totalCount"] == 110
+        counts[size] = log.count
+        seen[size] = [statement.split("\n")[0][:80] for statement in log.statements]
+
+    assert counts == {10: INBOX_STATEMENTS, 100: INBOX_STATEMENTS}, seen
