@@ -37,24 +37,28 @@ async def visible_events(
 
 
 ChangeRows = tuple[Row[Any] | None, Sequence[Row[Any] | None]]
-# The reads in flight, by database, organization and change: every subscriber of one
-# organization takes a change at about the same moment, and visibility and masking depend
-# on the organization only, so they share one read (two statements) of this worker.
-_reading: dict[tuple[Database, uuid.UUID, ReferralChange], asyncio.Task[ChangeRows]] = {}
 
 
 async def _shared_read(context: SubscriptionContext, change: ReferralChange) -> ChangeRows:
-    key = (context.database, context.viewer.organization_id, change)
-    task = _reading.get(key)
+    """One read per organization and change on this worker: visibility and masking depend on
+    the organization only, so its subscribers share the read's two statements."""
+    reads = context.socket.hub.reads
+    key = (context.viewer.organization_id, change)
+    task = reads.get(key)
     if task is None:
         task = asyncio.create_task(read(context.database, context.viewer, change))
-        _reading[key] = task
-        task.add_done_callback(lambda done: _finished(key, done))
-    return await asyncio.shield(task)  # a subscriber leaving does not cancel the others' read
+        reads[key] = task
+        task.add_done_callback(lambda done: _finished(reads, key, done))
+    rows: ChangeRows = await asyncio.shield(task)  # one subscriber leaving cancels no other's
+    return rows
 
 
-def _finished(key: tuple[Database, uuid.UUID, ReferralChange], task: asyncio.Task[Any]) -> None:
-    _reading.pop(key, None)
+def _finished(
+    reads: dict[tuple[uuid.UUID, ReferralChange], asyncio.Task[Any]],
+    key: tuple[uuid.UUID, ReferralChange],
+    task: asyncio.Task[Any],
+) -> None:
+    reads.pop(key, None)
     if not task.cancelled():
         task.exception()  # retrieved: the waiters, if any are left, have it too
 

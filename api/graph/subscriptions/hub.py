@@ -11,6 +11,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from db.engine import Database
 from db.events import PostgresListener, ReferralChange, listen_locally
@@ -63,6 +64,11 @@ class EventHub:
         self.queue_size = queue_size
         self._subscribers: set[Subscriber] = set()
         self.overflows = 0  # subscribers dropped for being too slow, since start
+        # The reads of a change in flight, by organization and change: every subscriber of one
+        # organization takes a change at about the same moment and sees it alike, so they
+        # share one read (api.graph.subscriptions.changes). The hub's, not the module's: one
+        # table per app, gone with it.
+        self.reads: dict[tuple[uuid.UUID, ReferralChange], asyncio.Task[Any]] = {}
 
     def __len__(self) -> int:
         return len(self._subscribers)
