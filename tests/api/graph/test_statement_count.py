@@ -235,3 +235,52 @@ async def test_inbox_page_costs_the_same_statements_at_10_and_100(api: Api) -> N
         seen[size] = [statement.split("\n")[0][:80] for statement in log.statements]
 
     assert counts == {10: INBOX_STATEMENTS, 100: INBOX_STATEMENTS}, seen
+
+
+DASHBOARD = """
+query ($first: Int!) {
+  viewer { organization { id name } }
+  referrals(first: $first) {
+    totalCount
+    nodes {
+      id name status
+      viewerParticipant { id status }
+      viewerCan { update changeStatus invite acceptInvitation rejectInvitation addNote }
+      participants { id status organization { id name } users { id displayName } }
+    }
+  }
+  referralCounts {
+    total
+    byStatus { key count }
+    bySource { key count }
+    byCountry { key count }
+    byMonthCreated { key count }
+    dealValueByCurrency { currency sum count }
+  }
+}
+"""
+# The page and its total (shared with the counts' `total`); the participants, their users and
+# their organizations; the viewer's organization; the counts' five facets. `viewerParticipant`
+# and `viewerCan` come from the participants the page loads anyway.
+DASHBOARD_STATEMENTS = 11
+
+
+async def test_a_dashboard_page_with_its_buttons_organizations_and_counts_is_fixed(
+    api: Api,
+) -> None:
+    owner = await _seed(api, 100)
+    await api.query(DASHBOARD, {"first": 1}, actor=owner)  # warm the connection pool
+
+    counts, seen = {}, {}
+    for size in (10, 100):
+        with api.count_statements() as log:
+            data = await api.query(DASHBOARD, {"first": size}, actor=owner)
+        page = data["referrals"]["nodes"]
+        assert len(page) == size
+        assert all(node["viewerCan"]["update"] for node in page)
+        assert all(p["organization"]["name"] for node in page for p in node["participants"])
+        assert data["referralCounts"]["total"] == data["referrals"]["totalCount"] == 100
+        counts[size] = log.count
+        seen[size] = [statement.split("\n")[0][:80] for statement in log.statements]
+
+    assert counts == {10: DASHBOARD_STATEMENTS, 100: DASHBOARD_STATEMENTS}, seen
