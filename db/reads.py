@@ -28,8 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.access import Viewer, contact_visible, effective_participant_status, visible_referral_ids
 from db.paging import Page, PageRequest, order_terms, to_page, window_conditions
-from db.referral_list import ReferralFilter, ReferralOrder, referral_page
-from db.referral_list import filtered as _filtered
+from db.referral_list import ReferralFilter, filtered
 from db.tables import (
     activity,
     additional_information,
@@ -42,9 +41,6 @@ from db.tables import (
 )
 
 K = TypeVar("K", bound=Hashable)
-
-# The list's own module holds its filter and order; these names stay importable from here.
-__all__ = ["ReferralFilter", "ReferralOrder", "referral_page"]
 
 
 def _by_key(keys: Sequence[K], rows: Iterable[Row[Any]], key: str) -> list[Row[Any] | None]:
@@ -72,7 +68,7 @@ async def referral_counts(
     """How many referrals each filter matches (one statement per distinct filter)."""
     counts = {}
     for where in dict.fromkeys(filters):
-        stmt = select(func.count()).select_from(_filtered(viewer, where).subquery())
+        stmt = select(func.count()).select_from(filtered(viewer, where).subquery())
         counts[where] = (await conn.execute(stmt)).scalar_one()
     return [counts[where] for where in filters]
 

@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
-from db import counts, organizations, reads
+from db import counts, organizations, reads, referral_list
 from db.access import Viewer
 from db.engine import Database
 from db.paging import Page, PageRequest
@@ -128,10 +128,14 @@ class Loaders:
                 loader.release()
 
     async def referral_page(
-        self, *, where: reads.ReferralFilter, order: reads.ReferralOrder, request: PageRequest
+        self,
+        *,
+        where: referral_list.ReferralFilter,
+        order: referral_list.ReferralOrder,
+        request: PageRequest,
     ) -> Page:
         async with self._database.engine.connect() as conn:
-            page = await reads.referral_page(
+            page = await referral_list.referral_page(
                 conn, self._viewer, where=where, order=order, request=request
             )
         self.referral_by_id.prime_many({row.id: row for row in page.rows})

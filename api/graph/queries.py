@@ -25,7 +25,7 @@ from api.graph.types.referral_list import (
     referral_ordering,
 )
 from api.graph.types.viewer import ViewerType
-from db.reads import ReferralFilter
+from db.referral_list import ReferralFilter
 
 MAX_NODES = 100
 

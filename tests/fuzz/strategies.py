@@ -17,7 +17,7 @@ from api.graph.relay.ids import to_global_id
 from api.graph.types.activity import ACTIVITY_ORDERING
 from api.graph.types.referral_list import referral_ordering
 from api.schema import schema_sdl
-from db.reads import ReferralOrder
+from db.referral_list import ReferralOrder
 from tests.fuzz.seed import Seed
 
 SCHEMA = graphql.build_schema(schema_sdl())

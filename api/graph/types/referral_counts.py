@@ -9,7 +9,7 @@ import strawberry
 from api.context import Info
 from api.graph.types.enums import ReferralSource, ReferralStatus
 from db.counts import Bucket, Facet
-from db.reads import ReferralFilter
+from db.referral_list import ReferralFilter
 
 
 @strawberry.type(description="How many of the matching referrals have one status.")
