@@ -162,6 +162,23 @@ def may_answer(
     return None
 
 
+def status_path(start: ReferralStatus, to: ReferralStatus) -> list[ReferralStatus] | None:
+    """The fewest status changes that lead from `start` to `to` (empty when already there),
+    each allowed by TRANSITIONS; None when no path leads there (a closed referral, or back)."""
+    paths: dict[ReferralStatus, list[ReferralStatus]] = {start: []}
+    frontier = [start]
+    while frontier:
+        current = frontier.pop(0)
+        if current is to:
+            return paths[current]
+        # Sorted by seed position (enum order), so the path is the same on every run.
+        for following in sorted(TRANSITIONS[current], key=list(ReferralStatus).index):
+            if following not in paths:
+                paths[following] = [*paths[current], following]
+                frontier.append(following)
+    return None
+
+
 # --- what input a change needs ---------------------------------------------------------------
 
 

@@ -1,10 +1,11 @@
-"""The `referrals` command: its groups (serve, db, demo, token, schema, persisted) assembled."""
+"""The `referrals` command: its groups (serve, db, demo, token, schema, persisted, export and
+import) assembled."""
 
 from __future__ import annotations
 
 import typer
 
-from api.cli import demo, persisted, schema
+from api.cli import demo, persisted, schema, transfer
 from api.cli.serve import serve
 from api.cli.tokens import token
 from api.settings import Settings
@@ -14,6 +15,8 @@ app = typer.Typer(help="The partner referrals GraphQL API.", no_args_is_help=Tru
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.command()(serve)
 app.command()(token)
+app.command()(transfer.export)
+app.command("import")(transfer.import_)
 app.add_typer(db_app, name="db")
 app.add_typer(demo.app, name="demo")
 app.add_typer(schema.app, name="schema")

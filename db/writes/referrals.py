@@ -92,6 +92,15 @@ async def create_referral(
     return await in_transaction(database, work)
 
 
+async def create_referral_in(
+    conn: AsyncConnection, viewer: Viewer, columns: values.ReferralColumns
+) -> uuid.UUID:
+    """`create_referral` without a retry key, inside a transaction the caller holds (an
+    import's), from the columns `values.referral_columns` made of its draft."""
+    await _require_organization(conn, viewer)
+    return await _insert_referral(conn, viewer, columns)
+
+
 async def _require_organization(conn: AsyncConnection, viewer: Viewer) -> None:
     found = await conn.scalar(
         select(organization.c.id).where(organization.c.id == viewer.organization_id)
@@ -252,6 +261,18 @@ async def change_status(
     expected_version: int | None = None,
 ) -> None:
     """Move the referral along its lifecycle; closing it turns open invitations MISSED."""
+    reason = status_reason(status, reason)
+
+    async def work(conn: AsyncConnection) -> None:
+        await change_status_in(
+            conn, viewer, referral_id, status, reason=reason, expected_version=expected_version
+        )
+
+    await in_transaction(database, work)
+
+
+def status_reason(status: ReferralStatus, reason: str | None) -> str | None:
+    """The cleaned reason for moving to `status`, or InvalidInput at `status_reason`."""
     field = ("status_reason",)
     reason = validation.text(
         reason, field, limit=validation.STATUS_REASON_MAX, required=False, multiline=True
@@ -259,30 +280,41 @@ async def change_status(
     wrong = rules.status_reason_refusal(status, reason)
     if wrong is not None:
         raise InvalidInput([FieldError(field, wrong)])
+    return reason
+
+
+async def change_status_in(
+    conn: AsyncConnection,
+    viewer: Viewer,
+    referral_id: uuid.UUID,
+    status: ReferralStatus,
+    *,
+    reason: str | None,
+    expected_version: int | None = None,
+) -> None:
+    """`change_status` inside a transaction the caller holds (an import's), `reason` cleaned
+    by `status_reason`."""
 
     def may_change_status(
         current: ReferralStatus, actor: ParticipantStatus | None
     ) -> rules.Refusal | None:
         return rules.may_change_status(current, actor, status)
 
-    async def work(conn: AsyncConnection) -> None:
-        current = await lock_referral(conn, viewer, referral_id, expected_version=expected_version)
-        actor = await acting_participant(conn, viewer, current, may_change_status)
-        await bump(conn, current, viewer.now, status=status, status_reason=reason)
-        await record(
-            conn,
-            referral_id,
-            ActivityType.STATUS_CHANGED,
-            viewer.now,
-            actor=actor.id,
-            from_status=current.status,
-            to_status=status,
-            note=reason,
-        )
-        if status in rules.CLOSED:
-            await _close_open_invitations(conn, referral_id, viewer)
-
-    await in_transaction(database, work)
+    current = await lock_referral(conn, viewer, referral_id, expected_version=expected_version)
+    actor = await acting_participant(conn, viewer, current, may_change_status)
+    await bump(conn, current, viewer.now, status=status, status_reason=reason)
+    await record(
+        conn,
+        referral_id,
+        ActivityType.STATUS_CHANGED,
+        viewer.now,
+        actor=actor.id,
+        from_status=current.status,
+        to_status=status,
+        note=reason,
+    )
+    if status in rules.CLOSED:
+        await _close_open_invitations(conn, referral_id, viewer)
 
 
 async def _close_open_invitations(
