@@ -6,10 +6,9 @@ import asyncio
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -33,6 +32,8 @@ from db.refusals import InvalidInput, Refused
 from db.tables import app_user
 from db.writes.imports import import_referral
 
+T = TypeVar("T")
+
 # Reads never look at the user: an export acts for the organization alone.
 _NO_USER = uuid.UUID(int=0)
 
@@ -55,13 +56,17 @@ def _progress() -> Progress:
     )
 
 
-@contextmanager
-def _database() -> Iterator[Database]:
-    database = Database(create_engine(Settings.from_env().database_url))
-    try:
-        yield database
-    finally:
-        asyncio.run(database.dispose())
+def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` on the configured database, in one event loop that also closes it."""
+
+    async def run() -> T:
+        database = Database(create_engine(Settings.from_env().database_url))
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
 
 
 async def _require_organization(database: Database, organization: uuid.UUID) -> None:
@@ -80,7 +85,7 @@ def export(
 ) -> None:
     """Write the referrals an organization sees as Partner Center Referral JSON Lines."""
 
-    async def run(database: Database, sink: TextIO) -> int:
+    async def write(database: Database, sink: TextIO) -> int:
         await _require_organization(database, organization)
         viewer = Viewer(organization, _NO_USER, utc_now())
         total = await count_visible(database.engine, viewer)
@@ -94,12 +99,11 @@ def export(
                 progress.update(task, completed=written)
         return written
 
-    with _database() as database:
-        if output == "-":
-            written = asyncio.run(run(database, sys.stdout))
-        else:
-            with open(output, "w", encoding="utf-8", newline="\n") as sink:
-                written = asyncio.run(run(database, sink))
+    if output == "-":
+        written = _with_database(lambda database: write(database, sys.stdout))
+    else:
+        with open(output, "w", encoding="utf-8", newline="\n") as sink:
+            written = _with_database(lambda database: write(database, sink))
     typer.echo(f"Exported {written} referrals.", err=True)
 
 
@@ -117,8 +121,7 @@ def import_(
     ] = None,
 ) -> None:
     """Create referrals from Partner Center Referral JSON Lines, as createReferral would."""
-    with _database() as database:
-        report = asyncio.run(_import(database, file, organization, as_user))
+    report = _with_database(lambda database: _import(database, file, organization, as_user))
     for line in report.lines:
         typer.echo(line)
     for title, fields in (
