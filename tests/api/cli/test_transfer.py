@@ -163,7 +163,8 @@ async def test_a_partner_center_record_imports_with_its_fields_and_notes(
         "customerProfile.isMatchingComplete (1), salesStage (1)." in result.output
     )
     (record,) = await export(database_url, OWNER.id, tmp_path / "out.jsonl")
-    assert record["status"] == "Active" and record["substatus"] == "Accepted"
+    assert record["status"] == "Active"
+    assert record["substatus"] == "Accepted"
     assert record["referralSource"] == "PartnerLed"
     assert record["customerProfile"]["team"] == [
         {
@@ -211,8 +212,7 @@ async def test_refused_records_name_line_and_field_and_change_nothing(
         "line 3: refused: not a JSON object: Expecting property name enclosed in double "
         "quotes: line 1 column 2 (char 1)",
         "line 4: refused: statusReason is required to mark a referral LOST.",
-        "line 6: refused: details.closingDateTime must be a date-time like "
-        "2027-03-31T00:00:00Z",
+        "line 6: refused: details.closingDateTime must be a date-time like 2027-03-31T00:00:00Z",
         "line 7: refused: (record) must be a JSON object",
     ]
     assert "2 created, 0 already present, 5 refused." in result.output
@@ -247,5 +247,6 @@ async def test_export_to_standard_output_is_json_lines_without_a_progress_bar(
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     records = [json.loads(line) for line in lines]  # every line is a record, nothing else
-    assert records and all(r["organizationId"] == str(OWNER.id) for r in records)
+    assert records
+    assert all(r["organizationId"] == str(OWNER.id) for r in records)
     assert result.stderr == f"Exported {len(records)} referrals.\n"

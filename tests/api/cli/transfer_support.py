@@ -9,9 +9,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from click.testing import Result
 from sqlalchemy import func, select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from api.cli.commands import app as cli
 from db.demo import DEMO_ORGANIZATIONS, DemoSize, load_demo
@@ -33,7 +32,8 @@ async def export(database_url: str, organization_id: uuid.UUID, path: Path) -> l
         run, database_url, "export", "--organization", str(organization_id), "--output", str(path)
     )
     assert result.exit_code == 0, result.output
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
 
 
 async def import_file(
