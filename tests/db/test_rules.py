@@ -207,3 +207,24 @@ def test_update_note_names_fields_as_the_caller_names_them() -> None:
         rules.update_note(changed, lambda path: "/".join(path).upper())
         == "Changed NAME, CUSTOMER_PROFILE/CONTACT/PHONE_NUMBER"
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "path"),
+    [
+        (R.PENDING, R.PENDING, []),
+        (R.PENDING, R.ACTIVE, [R.ACTIVE]),
+        (R.PENDING, R.WON, [R.ACTIVE, R.WON]),
+        (R.PENDING, R.LOST, [R.LOST]),
+        (R.ACTIVE, R.LOST, [R.LOST]),
+        (R.ACTIVE, R.PENDING, None),
+        (R.WON, R.LOST, None),
+    ],
+)
+def test_status_paths_take_the_fewest_allowed_changes(
+    start: R, to: R, path: list[R] | None
+) -> None:
+    assert rules.status_path(start, to) == path
+    if path:
+        for before, after in zip([start, *path], path, strict=False):
+            assert after in rules.TRANSITIONS[before]

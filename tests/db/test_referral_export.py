@@ -1,0 +1,73 @@
+"""The referrals an organization sees, page by page, each as the API reads it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from db.access import Viewer
+from db.engine import Database
+from db.models import ParticipantStatus, ReferralStatus
+from db.partner_center import to_partner_center
+from db.referral_export import count_visible, visible_referrals
+from tests.conftest import START
+from tests.factories import make_actor, make_participant, make_referral
+from tests.helpers import Actor
+
+
+def _viewer(actor: Actor) -> Viewer:
+    return Viewer(actor.organization_id, actor.user_id, START + timedelta(days=1))
+
+
+async def test_pages_cover_what_the_organization_sees_once_oldest_first(
+    database: Database,
+) -> None:
+    async with database.engine.begin() as conn:
+        owner, other = await make_actor(conn, "Owner"), await make_actor(conn, "Other")
+        mine = [
+            (await make_referral(conn, owner, created=START + timedelta(minutes=i))).id
+            for i in range(17)
+        ]
+        await make_referral(conn, other, created=START)  # not shared: never exported
+    pages = [page async for page in visible_referrals(database.engine, _viewer(owner), page_size=5)]
+    assert [len(page) for page in pages] == [5, 5, 5, 2]
+    assert [parts.referral.id for page in pages for parts in page] == mine
+    assert await count_visible(database.engine, _viewer(owner)) == 17
+
+
+async def test_contact_details_are_masked_as_the_organization_sees_them(
+    database: Database,
+) -> None:
+    async with database.engine.begin() as conn:
+        owner = await make_actor(conn, "Owner")
+        invited, accepted = await make_actor(conn, "Invited"), await make_actor(conn, "Accepted")
+        rows = await make_referral(conn, owner, created=START, status=ReferralStatus.ACTIVE)
+        for member, status in (
+            (invited, ParticipantStatus.INVITED),
+            (accepted, ParticipantStatus.ACCEPTED),
+        ):
+            await make_participant(
+                conn,
+                rows.id,
+                member,
+                invited_by=rows.owner_participant_id,
+                invited=START,
+                status=status,
+            )
+
+    async def contact(actor: Actor) -> tuple[object, object, str]:
+        (page,) = [page async for page in visible_referrals(database.engine, _viewer(actor))]
+        record = to_partner_center(page[0], actor.organization_id)
+        member = record["customerProfile"]["team"][0]
+        return member["email"], member["phoneNumber"], record["direction"]
+
+    assert await contact(owner) == (
+        "contact@customer.example",
+        "+14255550100",
+        "Outgoing",
+    )
+    assert await contact(accepted) == (
+        "contact@customer.example",
+        "+14255550100",
+        "Incoming",
+    )
+    assert await contact(invited) == (None, None, "Incoming")
