@@ -7,7 +7,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -26,6 +39,39 @@ class ReferralSource(Enum):
     PARTNER_LED = "PARTNER_LED"
     AGENT_LED = "AGENT_LED"
     P2P = "P2P"
+
+
+class ReferralType(Enum):
+    """Partner Center's ReferralType: one partner works the lead, or several co-sell it."""
+
+    INDEPENDENT = "INDEPENDENT"
+    SHARED = "SHARED"
+
+
+class ReferralQualification(Enum):
+    """Partner Center's ReferralQualification: how far the lead was qualified."""
+
+    NONE = "NONE"
+    DIRECT = "DIRECT"
+    MARKETING_QUALIFIED = "MARKETING_QUALIFIED"
+    SALES_QUALIFIED = "SALES_QUALIFIED"
+
+
+class CustomerSize(Enum):
+    """Partner Center's customer size bands (CustomerProfile.size), in its order: three broad
+    bands, then seven narrower ones; Partner Center accepts either set."""
+
+    SIZE_1_TO_50 = "SIZE_1_TO_50"
+    SIZE_51_TO_500 = "SIZE_51_TO_500"
+    SIZE_MORE_THAN_500 = "SIZE_MORE_THAN_500"
+    SIZE_1_TO_9 = "SIZE_1_TO_9"
+    SIZE_10_TO_50 = "SIZE_10_TO_50"
+    SIZE_51_TO_250 = "SIZE_51_TO_250"
+    SIZE_251_TO_1000 = "SIZE_251_TO_1000"
+    SIZE_1001_TO_5000 = "SIZE_1001_TO_5000"
+    SIZE_5001_TO_10000 = "SIZE_5001_TO_10000"
+    SIZE_10001_TO_20000 = "SIZE_10001_TO_20000"
+    SIZE_MORE_THAN_20000 = "SIZE_MORE_THAN_20000"
 
 
 class ParticipantStatus(Enum):
@@ -58,11 +104,14 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-def _enum_column(enum: type[Enum], column: str, *, nullable: bool = False) -> Column[Enum]:
+def _enum_column(
+    enum: type[Enum], column: str, *, nullable: bool = False, server_default: str | None = None
+) -> Column[Enum]:
     # Stored as the member name in a VARCHAR with a CHECK: portable, readable, and safe to extend.
     return Column(
         SAEnum(enum, native_enum=False, create_constraint=True, length=32, name=column),
         nullable=nullable,
+        server_default=server_default,
     )
 
 
@@ -95,6 +144,15 @@ class Referral(SQLModel, table=True):
         Index("ix_referral_updated", "updated_date", "id"),
         # In code point order on PostgreSQL (COLLATE "C", migration 0006), as SQLite's BINARY.
         Index("ix_referral_name", "name", "id"),
+        # The owner's CRM key names one referral of that owner (migration 0008).
+        Index(
+            "uq_referral_external_reference",
+            "owner_organization_id",
+            "external_reference_id",
+            unique=True,
+            sqlite_where=text("external_reference_id IS NOT NULL"),
+            postgresql_where=text("external_reference_id IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -105,6 +163,31 @@ class Referral(SQLModel, table=True):
         sa_column=_enum_column(ReferralSource, "referral_source")
     )
     owner_organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    type: ReferralType = Field(
+        default=ReferralType.INDEPENDENT,
+        sa_column=_enum_column(ReferralType, "type", server_default="INDEPENDENT"),
+    )
+    qualification: ReferralQualification = Field(
+        default=ReferralQualification.NONE,
+        sa_column=_enum_column(ReferralQualification, "qualification", server_default="NONE"),
+    )
+    external_reference_id: str | None = Field(default=None, sa_column=Column(String(100)))
+    # Consent is the customer's, given once at creation. Rows from before consent existed read
+    # as shared with other participants: what this API did then.
+    consent_share_info_with_others: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
+    consent_contact_customer: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
+    consent_share_with_microsoft_sellers: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    # Partner Center's `target`: solution profile references, [{"id": ..., "type": ...}].
+    target: list[dict[str, str]] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
+    )
     version: int = Field(default=1, nullable=False)
     created_date: datetime = Field(sa_column=_timestamp())
     updated_date: datetime = Field(sa_column=_timestamp())
@@ -123,9 +206,14 @@ class CustomerProfile(SQLModel, table=True):
     address_line1: str = Field(sa_column=Column(String(200), nullable=False))
     address_line2: str | None = Field(default=None, sa_column=Column(String(200)))
     city: str = Field(sa_column=Column(String(100), nullable=False))
-    state: str = Field(sa_column=Column(String(100), nullable=False))
+    # Optional where the country has no states (`db.validation.STATE_REQUIRED_COUNTRIES`).
+    state: str | None = Field(default=None, sa_column=Column(String(100)))
     postal_code: str = Field(sa_column=Column(String(20), nullable=False))
     country: str = Field(sa_column=Column(String(2), nullable=False, index=True))
+    region: str | None = Field(default=None, sa_column=Column(String(100)))
+    size: CustomerSize | None = Field(
+        default=None, sa_column=_enum_column(CustomerSize, "size", nullable=True)
+    )
     contact_first_name: str = Field(sa_column=Column(String(100), nullable=False))
     contact_last_name: str = Field(sa_column=Column(String(100), nullable=False))
     contact_email: str = Field(sa_column=Column(String(254), nullable=False))

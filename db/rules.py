@@ -179,6 +179,18 @@ def status_path(start: ReferralStatus, to: ReferralStatus) -> list[ReferralStatu
     return None
 
 
+def may_set_external_reference(owner: bool) -> Refusal | None:
+    """Whether an organization that may change the referral may also set its
+    externalReferenceId: the key is the owner's CRM key, so only the owner sets it."""
+    if not owner:
+        return Refusal(
+            RefusalCode.NOT_AUTHORIZED,
+            "Only the organization that owns the referral sets its externalReferenceId.",
+            field=("external_reference_id",),
+        )
+    return None
+
+
 # --- what input a change needs ---------------------------------------------------------------
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from db.models import ReferralSource
+from db.models import CustomerSize, ReferralQualification, ReferralSource, ReferralType
 from db.refusals import FieldError, InvalidInput, Path
 
 NAME_MAX = 200
@@ -32,6 +34,13 @@ STATUS_REASON_MAX = 1000
 IDEMPOTENCY_KEY_MAX = 200
 INVITE_USERS_MAX = 20
 DEAL_VALUE_MAX = Decimal("9999999999999999.99")
+REGION_MAX = 100
+EXTERNAL_REFERENCE_ID_MAX = 100
+TARGET_ID_MAX = 100
+TARGET_TYPE_MAX = 50
+# Countries whose postal addresses need a state or province to be delivered (as Partner
+# Center's address rules by market ask for one); elsewhere `state` may be left out.
+STATE_REQUIRED_COUNTRIES = frozenset({"AU", "BR", "CA", "CN", "IN", "MX", "US"})
 
 Check = Callable[[Any, Path], Any]
 
@@ -164,11 +173,33 @@ def closing_date(value: Any, field: Path) -> date:
     return value
 
 
-def referral_source(value: Any, field: Path) -> ReferralSource:
-    if not isinstance(value, ReferralSource):
-        names = ", ".join(member.name for member in ReferralSource)
-        raise _refuse(field, f"must be one of {names}")
+def _member(enum: type[Enum]) -> Check:
+    """A check that the value is a member of `enum`; the message lists its names."""
+
+    def check(value: Any, field: Path) -> Any:
+        if not isinstance(value, enum):
+            names = ", ".join(member.name for member in enum)
+            raise _refuse(field, f"must be one of {names}")
+        return value
+
+    return check
+
+
+referral_source = _member(ReferralSource)
+referral_type = _member(ReferralType)
+referral_qualification = _member(ReferralQualification)
+customer_size = _member(CustomerSize)
+
+
+def flag(value: Any, field: Path) -> bool:
+    if not isinstance(value, bool):
+        raise _refuse(field, "must be true or false")
     return value
+
+
+def state_required(country: str | None, state: str | None) -> bool:
+    """Whether an address in `country` lacks the state its country needs."""
+    return state is None and country in STATE_REQUIRED_COUNTRIES
 
 
 def string_list(value: Any, field: Path) -> list[str]:
@@ -187,6 +218,40 @@ def string_list(value: Any, field: Path) -> list[str]:
     if errors:
         raise InvalidInput(errors)
     return list(items)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetValue:
+    """One of Partner Center's `target` references: what the referral is for, by id (e.g. a
+    solution profile's "SOL-34104-EBB") and, optionally, the kind of thing it names."""
+
+    id: str
+    type: str | None = None
+
+
+def targets(value: Any, field: Path) -> list[dict[str, str | None]]:
+    """Target references as stored: [{"id": ..., "type": ...}], duplicates dropped."""
+    if not isinstance(value, list | tuple):
+        raise _refuse(field, "must be a list")
+    if len(value) > LIST_MAX_ITEMS:
+        raise _refuse(field, f"must have at most {LIST_MAX_ITEMS} items")
+    found: dict[tuple[str | None, str | None], None] = {}
+    errors: list[FieldError] = []
+    for index, item in enumerate(value):
+        path = (*field, str(index))
+        if not isinstance(item, TargetValue):
+            errors.append(FieldError(path, "must be an object"))
+            continue
+        try:
+            key = text(item.id, (*path, "id"), limit=TARGET_ID_MAX, required=True)
+            kind = text(item.type, (*path, "type"), limit=TARGET_TYPE_MAX, required=False)
+        except InvalidInput as error:
+            errors.extend(error.errors)
+            continue
+        found[(key, kind)] = None
+    if errors:
+        raise InvalidInput(errors)
+    return [{"id": key, "type": kind} for key, kind in found]
 
 
 def text_check(limit: int, *, required: bool = False, multiline: bool = False) -> Check:

@@ -11,83 +11,46 @@ shape is described here once.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import Enum
 from functools import cache
-from typing import Annotated, Any, TypeAlias, TypeVar, get_type_hints
+from typing import Annotated, Any, get_type_hints
 
 from db import validation
-from db.models import ReferralSource
+from db.models import CustomerSize, ReferralQualification, ReferralSource, ReferralType
 from db.refusals import FieldError, InvalidInput, Path
 from db.validation import (
     ADDRESS_LINE_MAX,
     CITY_MAX,
     CUSTOMER_NEED_MAX,
+    EXTERNAL_REFERENCE_ID_MAX,
     NAME_MAX,
     NOTES_MAX,
     PERSON_NAME_MAX,
     POSTAL_CODE_MAX,
+    REGION_MAX,
     SOLUTIONS_MAX,
     STATE_MAX,
+    TargetValue,
 )
-
-
-class Unset(Enum):
-    """A field the caller left out, as distinct from None, which clears it."""
-
-    UNSET = "UNSET"
-
-
-UNSET = Unset.UNSET
-T = TypeVar("T")
-# A field's value as given: a value, None (cleared) or UNSET (left out).
-Maybe: TypeAlias = T | Unset | None
-
-# (value, field, phone region) -> the column value, or InvalidInput.
-Check = Callable[[Any, Path, str | None], Any]
-
-
-def _none() -> None:
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Column:
-    """A field that fills one column of one table (an attribute of ReferralColumns)."""
-
-    table: str
-    column: str
-    check: Check
-    required: bool = False  # required in a draft; a patch "cannot clear" it
-    empty: Callable[[], Any] = _none  # the value when left out of a draft, or cleared
-
-
-@dataclass(frozen=True, slots=True)
-class _Section:
-    """A field holding a nested value of type `of`."""
-
-    of: type
-    required: bool = False
-
-
-def _plain(check: validation.Check) -> Check:
-    """A check that does not depend on the phone region."""
-    return lambda value, field, _region: check(value, field)
-
-
-def _text(
-    table: str, column: str, limit: int, *, required: bool = False, multiline: bool = False
-) -> _Column:
-    check = _plain(validation.text_check(limit, required=required, multiline=multiline))
-    return _Column(table, column, check, required=required)
-
+from db.value_rules import UNSET as UNSET  # re-exported, as Unset and Maybe
+from db.value_rules import Fills, Maybe, Section, plain, text_field
+from db.value_rules import Unset as Unset
 
 _CP, _CR, _AI = "customer_profile", "customer_requirements", "additional_information"
-_TABLES = ("referral", _CP, _CR, _AI)
-_LIST = _plain(validation.string_list)
+_R = "referral"
+_TABLES = (_R, _CP, _CR, _AI)
+_LIST = plain(validation.string_list)
+_FLAG = plain(validation.flag)
+
+
+def _true() -> bool:
+    return True
+
+
+def _false() -> bool:
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,17 +58,19 @@ class AddressValue:
     """A customer's postal address."""
 
     address_line1: Annotated[
-        Maybe[str], _text(_CP, "address_line1", ADDRESS_LINE_MAX, required=True)
+        Maybe[str], text_field(_CP, "address_line1", ADDRESS_LINE_MAX, required=True)
     ] = UNSET
-    address_line2: Annotated[Maybe[str], _text(_CP, "address_line2", ADDRESS_LINE_MAX)] = UNSET
-    city: Annotated[Maybe[str], _text(_CP, "city", CITY_MAX, required=True)] = UNSET
-    state: Annotated[Maybe[str], _text(_CP, "state", STATE_MAX, required=True)] = UNSET
+    address_line2: Annotated[Maybe[str], text_field(_CP, "address_line2", ADDRESS_LINE_MAX)] = UNSET
+    city: Annotated[Maybe[str], text_field(_CP, "city", CITY_MAX, required=True)] = UNSET
+    # Required only in the countries that have states (`state_missing`).
+    state: Annotated[Maybe[str], text_field(_CP, "state", STATE_MAX)] = UNSET
     postal_code: Annotated[
-        Maybe[str], _text(_CP, "postal_code", POSTAL_CODE_MAX, required=True)
+        Maybe[str], text_field(_CP, "postal_code", POSTAL_CODE_MAX, required=True)
     ] = UNSET
     country: Annotated[
-        Maybe[str], _Column(_CP, "country", _plain(validation.country), required=True)
+        Maybe[str], Fills(_CP, "country", plain(validation.country), required=True)
     ] = UNSET
+    region: Annotated[Maybe[str], text_field(_CP, "region", REGION_MAX)] = UNSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,16 +78,16 @@ class ContactValue:
     """The person to contact at the customer; the phone is read in the address's country."""
 
     first_name: Annotated[
-        Maybe[str], _text(_CP, "contact_first_name", PERSON_NAME_MAX, required=True)
+        Maybe[str], text_field(_CP, "contact_first_name", PERSON_NAME_MAX, required=True)
     ] = UNSET
     last_name: Annotated[
-        Maybe[str], _text(_CP, "contact_last_name", PERSON_NAME_MAX, required=True)
+        Maybe[str], text_field(_CP, "contact_last_name", PERSON_NAME_MAX, required=True)
     ] = UNSET
     email: Annotated[
-        Maybe[str], _Column(_CP, "contact_email", _plain(validation.email), required=True)
+        Maybe[str], Fills(_CP, "contact_email", plain(validation.email), required=True)
     ] = UNSET
     phone_number: Annotated[
-        Maybe[str], _Column(_CP, "contact_phone_number", validation.phone_number, required=True)
+        Maybe[str], Fills(_CP, "contact_phone_number", validation.phone_number, required=True)
     ] = UNSET
 
 
@@ -130,21 +95,26 @@ class ContactValue:
 class CustomerProfileValue:
     """The customer a referral is about."""
 
-    name: Annotated[Maybe[str], _text(_CP, "name", NAME_MAX, required=True)] = UNSET
-    address: Annotated[Maybe[AddressValue], _Section(AddressValue, required=True)] = UNSET
-    contact: Annotated[Maybe[ContactValue], _Section(ContactValue, required=True)] = UNSET
+    name: Annotated[Maybe[str], text_field(_CP, "name", NAME_MAX, required=True)] = UNSET
+    address: Annotated[Maybe[AddressValue], Section(AddressValue, required=True)] = UNSET
+    contact: Annotated[Maybe[ContactValue], Section(ContactValue, required=True)] = UNSET
+    size: Annotated[Maybe[CustomerSize], Fills(_CP, "size", plain(validation.customer_size))] = (
+        UNSET
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class CustomerRequirementsValue:
     """What the customer is after."""
 
-    industries: Annotated[Maybe[list[str]], _Column(_CR, "industries", _LIST, empty=list)] = UNSET
-    products: Annotated[Maybe[list[str]], _Column(_CR, "products", _LIST, empty=list)] = UNSET
-    services: Annotated[Maybe[list[str]], _Column(_CR, "services", _LIST, empty=list)] = UNSET
-    solutions: Annotated[Maybe[str], _text(_CR, "solutions", SOLUTIONS_MAX, multiline=True)] = UNSET
+    industries: Annotated[Maybe[list[str]], Fills(_CR, "industries", _LIST, empty=list)] = UNSET
+    products: Annotated[Maybe[list[str]], Fills(_CR, "products", _LIST, empty=list)] = UNSET
+    services: Annotated[Maybe[list[str]], Fills(_CR, "services", _LIST, empty=list)] = UNSET
+    solutions: Annotated[
+        Maybe[str], text_field(_CR, "solutions", SOLUTIONS_MAX, multiline=True)
+    ] = UNSET
     customer_need: Annotated[
-        Maybe[str], _text(_CR, "customer_need", CUSTOMER_NEED_MAX, multiline=True)
+        Maybe[str], text_field(_CR, "customer_need", CUSTOMER_NEED_MAX, multiline=True)
     ] = UNSET
 
 
@@ -152,37 +122,88 @@ class CustomerRequirementsValue:
 class AdditionalInformationValue:
     """Deal details; a deal value needs its currency."""
 
-    notes: Annotated[Maybe[str], _text(_AI, "notes", NOTES_MAX, multiline=True)] = UNSET
+    notes: Annotated[Maybe[str], text_field(_AI, "notes", NOTES_MAX, multiline=True)] = UNSET
     deal_value: Annotated[
-        Maybe[Decimal], _Column(_AI, "deal_value", _plain(validation.deal_value))
+        Maybe[Decimal], Fills(_AI, "deal_value", plain(validation.deal_value))
     ] = UNSET
-    currency: Annotated[Maybe[str], _Column(_AI, "currency", _plain(validation.currency))] = UNSET
+    currency: Annotated[Maybe[str], Fills(_AI, "currency", plain(validation.currency))] = UNSET
     closing_date: Annotated[
-        Maybe[date], _Column(_AI, "closing_date", _plain(validation.closing_date))
+        Maybe[date], Fills(_AI, "closing_date", plain(validation.closing_date))
     ] = UNSET
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentValue:
+    """The customer's consent, given at creation; left out, it is what this API did before it
+    had consent: details shared with other participants, the customer may be contacted, and
+    nothing shared with Microsoft's sellers."""
+
+    share_info_with_others: Annotated[
+        Maybe[bool], Fills(_R, "consent_share_info_with_others", _FLAG, empty=_true)
+    ] = UNSET
+    contact_customer: Annotated[
+        Maybe[bool], Fills(_R, "consent_contact_customer", _FLAG, empty=_true)
+    ] = UNSET
+    share_with_microsoft_sellers: Annotated[
+        Maybe[bool], Fills(_R, "consent_share_with_microsoft_sellers", _FLAG, empty=_false)
+    ] = UNSET
+
+
+def _no_qualification() -> ReferralQualification:
+    return ReferralQualification.NONE
+
+
+def _independent() -> ReferralType:
+    return ReferralType.INDEPENDENT
+
+
+@dataclass(frozen=True, slots=True)
 class _ReferralValue:
-    name: Annotated[Maybe[str], _text("referral", "name", NAME_MAX, required=True)] = UNSET
+    name: Annotated[Maybe[str], text_field(_R, "name", NAME_MAX, required=True)] = UNSET
     referral_source: Annotated[
         Maybe[ReferralSource],
-        _Column("referral", "referral_source", _plain(validation.referral_source), required=True),
+        Fills(_R, "referral_source", plain(validation.referral_source), required=True),
+    ] = UNSET
+    # Left out of a draft, or cleared: NONE.
+    qualification: Annotated[
+        Maybe[ReferralQualification],
+        Fills(
+            _R,
+            "qualification",
+            plain(validation.referral_qualification),
+            empty=_no_qualification,
+        ),
+    ] = UNSET
+    # Unique per owner organization: the database's index says so (`db.writes.referrals`).
+    external_reference_id: Annotated[
+        Maybe[str], text_field(_R, "external_reference_id", EXTERNAL_REFERENCE_ID_MAX)
+    ] = UNSET
+    target: Annotated[
+        Maybe[list[TargetValue]], Fills(_R, "target", plain(validation.targets), empty=list)
     ] = UNSET
     customer_profile: Annotated[
-        Maybe[CustomerProfileValue], _Section(CustomerProfileValue, required=True)
+        Maybe[CustomerProfileValue], Section(CustomerProfileValue, required=True)
     ] = UNSET
     customer_requirements: Annotated[
-        Maybe[CustomerRequirementsValue], _Section(CustomerRequirementsValue)
+        Maybe[CustomerRequirementsValue], Section(CustomerRequirementsValue)
     ] = UNSET
     additional_information: Annotated[
-        Maybe[AdditionalInformationValue], _Section(AdditionalInformationValue)
+        Maybe[AdditionalInformationValue], Section(AdditionalInformationValue)
     ] = UNSET
 
 
 @dataclass(frozen=True, slots=True)
 class ReferralDraft(_ReferralValue):
-    """A new referral: required fields must be given; optional ones left out are empty."""
+    """A new referral: required fields must be given; optional ones left out are empty.
+
+    Its type and the customer's consent are given once, here: a patch has neither.
+    """
+
+    type: Annotated[
+        Maybe[ReferralType],
+        Fills(_R, "type", plain(validation.referral_type), empty=_independent),
+    ] = UNSET
+    consent: Annotated[Maybe[ConsentValue], Section(ConsentValue)] = UNSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +211,7 @@ class ReferralPatch(_ReferralValue):
     """Changes to a referral: fields left out (UNSET) stay; None clears an optional one."""
 
 
-Rules = tuple[tuple[str, "_Column | _Section"], ...]
+Rules = tuple[tuple[str, "Fills | Section"], ...]
 _RULES: dict[type, Rules] = {}
 
 
@@ -241,7 +262,7 @@ class _Walk:
                     self.errors.append(FieldError(field, message))
                 else:
                     self.empty(rule)
-            elif isinstance(rule, _Section):
+            elif isinstance(rule, Section):
                 if isinstance(given, rule.of):
                     self.section(given, field)
                 else:
@@ -252,8 +273,8 @@ class _Walk:
                 except InvalidInput as error:
                     self.errors.extend(error.errors)
 
-    def empty(self, rule: _Column | _Section) -> None:
-        if isinstance(rule, _Column):
+    def empty(self, rule: Fills | Section) -> None:
+        if isinstance(rule, Fills):
             self.columns[rule.table][rule.column] = rule.empty()
         else:
             for _, inner in _rules(rule.of):
@@ -297,6 +318,14 @@ def referral_columns(
         and information["currency"] is None
     ):
         walk.errors.append(currency_required())
+    profile = walk.columns[_CP]
+    if (
+        not partial
+        and "state" in profile
+        and "country" in profile
+        and validation.state_required(profile["country"], profile["state"])
+    ):
+        walk.errors.append(state_missing(profile["country"]))
     if partial and not walk.errors and not any(walk.columns.values()):
         walk.errors.append(FieldError((), "Nothing to update: give at least one field."))
     if walk.errors:
@@ -309,13 +338,18 @@ def currency_required() -> FieldError:
     return FieldError((_AI, "currency"), "is required when dealValue is set")
 
 
+def state_missing(country: str) -> FieldError:
+    """An address in a country that has states, without one (in the value or stored row)."""
+    return FieldError((_CP, "address", "state"), f"is required for addresses in {country}")
+
+
 @cache
 def _paths() -> dict[tuple[str, str], Path]:
     paths: dict[tuple[str, str], Path] = {}
 
     def visit(of: type, prefix: Path) -> None:
         for name, rule in _rules(of):
-            if isinstance(rule, _Section):
+            if isinstance(rule, Section):
                 visit(rule.of, (*prefix, name))
             else:
                 paths[(rule.table, rule.column)] = (*prefix, name)

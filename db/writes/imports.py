@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import rules, values
@@ -17,7 +16,7 @@ from db.models import ReferralStatus
 from db.refusals import FieldError, InvalidInput
 from db.tables import referral
 from db.writes.referrals import change_status_in, create_referral_in, status_reason
-from db.writes.transaction import LostRace, in_transaction
+from db.writes.transaction import in_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +58,9 @@ async def import_referral(
             earlier = await _with_key(conn, viewer, key)
             if earlier is not None:
                 return Imported(earlier, created=False)
-        try:
-            referral_id = await create_referral_in(conn, viewer, columns)
-        except IntegrityError:
-            if key is None:
-                raise
-            # A concurrent import stored this key first: try again, and answer theirs.
-            raise LostRace from None
+        # A concurrent writer taking the key first makes this one retry (LostRace in
+        # create_referral_in), and the retry answers theirs above.
+        referral_id = await create_referral_in(conn, viewer, columns)
         for step, step_reason in steps:
             await change_status_in(conn, viewer, referral_id, step, reason=step_reason)
         return Imported(referral_id, created=True)

@@ -25,7 +25,14 @@ from db.tables import (
     participant,
     referral,
 )
-from db.writes.steps import acting_participant, assign_users, bump, lock_referral, record
+from db.writes.steps import (
+    acting_participant,
+    assign_users,
+    bump,
+    enforce,
+    lock_referral,
+    record,
+)
 from db.writes.transaction import LostRace, in_transaction
 
 # --- create -------------------------------------------------------------------------------
@@ -122,22 +129,55 @@ async def _remembered(conn: AsyncConnection, viewer: Viewer, key: str) -> Row[An
     ).first()
 
 
+async def _require_free_reference(
+    conn: AsyncConnection,
+    owner_organization_id: uuid.UUID,
+    reference: str | None,
+    *,
+    other_than: uuid.UUID | None = None,
+) -> None:
+    """Refuse a CRM key another referral of the owner has. The unique index settles a race
+    between two writers that both pass this check: the loser retries, and meets it here."""
+    if reference is None:
+        return
+    stmt = select(referral.c.id).where(
+        referral.c.owner_organization_id == owner_organization_id,
+        referral.c.external_reference_id == reference,
+    )
+    if other_than is not None:
+        stmt = stmt.where(referral.c.id != other_than)
+    if await conn.scalar(stmt) is not None:
+        raise Refused(
+            RefusalCode.DUPLICATE_EXTERNAL_REFERENCE_ID,
+            f"Your organization already has a referral with externalReferenceId '{reference}'.",
+            field=("external_reference_id",),
+        )
+
+
 async def _insert_referral(
     conn: AsyncConnection, viewer: Viewer, columns: values.ReferralColumns
 ) -> uuid.UUID:
     referral_id, owner_id = uuid.uuid4(), uuid.uuid4()
     now = viewer.now
-    await conn.execute(
-        referral.insert().values(
-            id=referral_id,
-            status=ReferralStatus.PENDING,
-            version=1,
-            owner_organization_id=viewer.organization_id,
-            created_date=now,
-            updated_date=now,
-            **columns.referral,
-        )
+    await _require_free_reference(
+        conn, viewer.organization_id, columns.referral.get("external_reference_id")
     )
+    try:
+        await conn.execute(
+            referral.insert().values(
+                id=referral_id,
+                status=ReferralStatus.PENDING,
+                version=1,
+                owner_organization_id=viewer.organization_id,
+                created_date=now,
+                updated_date=now,
+                **columns.referral,
+            )
+        )
+    except IntegrityError:
+        # Only the external reference index can refuse this row: a concurrent writer took the
+        # key after our check. Retrying meets the check, which refuses it properly.
+        raise LostRace from None
     await conn.execute(
         customer_profile.insert().values(
             id=uuid.uuid4(), referral_id=referral_id, **columns.customer_profile
@@ -201,6 +241,18 @@ async def update_referral(
             )
         ).one()
         columns = values.referral_columns(patch, phone_region=profile.country)
+        if "external_reference_id" in columns.referral:
+            enforce(
+                rules.may_set_external_reference(
+                    current.owner_organization_id == viewer.organization_id
+                )
+            )
+            await _require_free_reference(
+                conn,
+                current.owner_organization_id,
+                columns.referral["external_reference_id"],
+                other_than=referral_id,
+            )
         changed = await _apply_changes(conn, referral_id, columns)
         if not changed:
             return  # the referral already reads like that: no change, no version, no activity
@@ -238,12 +290,23 @@ async def _apply_changes(
         differing = {
             column: value for column, value in wanted.items() if row._mapping[column] != value
         }
-        if attribute == "additional_information":
-            merged = {**row._mapping, **differing}
-            if merged["deal_value"] is not None and merged["currency"] is None:
-                raise InvalidInput([values.currency_required()])
+        merged = {**row._mapping, **differing}
+        # Rules across fields hold for the row as it will read, not only for the patch.
+        information, profile = (
+            attribute == "additional_information",
+            attribute == "customer_profile",
+        )
+        if information and merged["deal_value"] is not None and merged["currency"] is None:
+            raise InvalidInput([values.currency_required()])
+        if profile and validation.state_required(merged["country"], merged["state"]):
+            raise InvalidInput([values.state_missing(merged["country"])])
         if differing:
-            await conn.execute(update(table).where(table.c[key] == referral_id).values(**differing))
+            try:
+                await conn.execute(
+                    update(table).where(table.c[key] == referral_id).values(**differing)
+                )
+            except IntegrityError:
+                raise LostRace from None  # the external reference index: see _insert_referral
             changed += [values.column_path(attribute, column) for column in differing]
     return changed
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from db.models import ReferralSource
+from db.models import ReferralQualification, ReferralSource, ReferralType
 from db.validation import DEAL_VALUE_MAX, LIST_MAX_ITEMS, NAME_MAX, NOTES_MAX
 from db.values import (
     UNSET,
@@ -37,7 +37,18 @@ from tests.db.drafts import (
 
 def test_full_create_input_is_normalised() -> None:
     assert referral_columns(full_draft()) == ReferralColumns(
-        referral={"name": "Contoso rollout", "referral_source": ReferralSource.PARTNER_LED},
+        referral={
+            "name": "Contoso rollout",
+            "referral_source": ReferralSource.PARTNER_LED,
+            # Left out, the Partner Center fields read as before they existed.
+            "qualification": ReferralQualification.NONE,
+            "external_reference_id": None,
+            "target": [],
+            "type": ReferralType.INDEPENDENT,
+            "consent_share_info_with_others": True,
+            "consent_contact_customer": True,
+            "consent_share_with_microsoft_sellers": False,
+        },
         customer_profile={
             "name": "Contoso Ltd",
             "address_line1": "1 Main St",
@@ -46,10 +57,12 @@ def test_full_create_input_is_normalised() -> None:
             "state": "WA",
             "postal_code": "98052",
             "country": "US",
+            "region": None,
             "contact_first_name": "Ann",
             "contact_last_name": "Lee",
             "contact_email": "Ann.Lee@contoso.com",
             "contact_phone_number": "+14255550100",
+            "size": None,
         },
         customer_requirements={
             "industries": ["Retail", "Health"],

@@ -24,6 +24,8 @@ graphql_enum(
         "ALREADY_PARTICIPATING": "The organization already has an open (INVITED or "
         "ACCEPTED) participation in the referral.",
         "IDEMPOTENCY_KEY_REUSED": "The idempotency key was used before with another body.",
+        "DUPLICATE_EXTERNAL_REFERENCE_ID": "Another referral your organization owns already "
+        "has this externalReferenceId (your CRM key names one referral).",
     },
     name="UserErrorCode",
 )
