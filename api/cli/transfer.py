@@ -186,7 +186,12 @@ async def _import_line(
     viewer = Viewer(organization, as_user or _NO_USER, utc_now())
     try:
         imported = await import_referral(
-            database, viewer, record.draft, status=record.status, reason=record.status_reason
+            database,
+            viewer,
+            record.draft,
+            status=record.status,
+            reason=record.status_reason,
+            source_id=record.source_id,
         )
     except InvalidInput as error:
         reasons = (f"{partner_center_path(e.field)} {e.message}" for e in error.errors)

@@ -8,7 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 from db.models import ParticipantStatus, ReferralStatus
-from db.partner_center.spellings import ADDRESS, CONTACT, LISTS, SOURCES, SUBSTATUSES
+from db.partner_center.spellings import (
+    ADDRESS,
+    CONSENT,
+    CONTACT,
+    LISTS,
+    QUALIFICATIONS,
+    SIZES,
+    SOURCES,
+    SUBSTATUSES,
+    TYPES,
+)
 from db.referral_export import ReferralParts
 
 
@@ -63,6 +73,8 @@ def to_partner_center(parts: ReferralParts, organization_id: Any) -> dict[str, A
         "id": str(row.id),
         "name": row.name,
         "organizationId": str(organization_id),
+        # The owner's CRM key: db.reads shows it to the owner only.
+        "externalReferenceId": row.external_reference_id,
         "createdDateTime": _instant(row.created_date),
         "updatedDateTime": _instant(row.updated_date),
         "expirationDateTime": _instant(
@@ -78,15 +90,20 @@ def to_partner_center(parts: ReferralParts, organization_id: Any) -> dict[str, A
         "status": SUBSTATUSES[substatus][0],
         "substatus": substatus,
         "statusReason": row.status_reason,
+        "type": TYPES[row.type],
+        "qualification": QUALIFICATIONS[row.qualification],
         "referralSource": SOURCES[row.referral_source],
         "direction": "Outgoing" if owned else "Incoming",
+        "target": [{"type": target["type"], "id": target["id"]} for target in row.target],
         "customerProfile": None
         if profile is None
         else {
             "name": profile.name,
+            "size": None if profile.size is None else SIZES[profile.size],
             "address": {pc: getattr(profile, ours) for ours, pc in ADDRESS.items()},
             "team": [{pc: getattr(profile, f"contact_{ours}") for ours, pc in CONTACT.items()}],
         },
+        "consent": {pc: getattr(row, f"consent_{ours}") for ours, pc in CONSENT.items()},
         "details": None
         if information is None
         else {

@@ -6,14 +6,19 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from db.models import ReferralSource, ReferralStatus
 from db.partner_center.spellings import (
     ADDRESS,
+    CONSENT,
+    CONSENT_ALIASES,
     CONTACT,
     LISTS,
+    QUALIFICATIONS,
     READ_ONLY,
+    SIZES,
     SOURCES,
     STATUSES,
     STORED_DETAILS,
@@ -21,14 +26,20 @@ from db.partner_center.spellings import (
     STORED_REQUIREMENTS,
     STORED_TOP,
     SUBSTATUSES,
+    TYPES,
+    partner_center_path,
 )
+from db.refusals import InvalidInput
+from db.validation import TargetValue
 from db.values import (
     AdditionalInformationValue,
     AddressValue,
+    ConsentValue,
     ContactValue,
     CustomerProfileValue,
     CustomerRequirementsValue,
     ReferralDraft,
+    referral_columns,
 )
 
 
@@ -53,29 +64,42 @@ class ImportRecord:
     draft: ReferralDraft
     status: ReferralStatus
     status_reason: Any
+    # The record's own ID where it was exported from: what names it when it has no
+    # externalReferenceId.
+    source_id: str | None
     read_only: list[str] = field(default_factory=list)
     not_stored: list[str] = field(default_factory=list)
 
 
 def from_partner_center(record: Any) -> ImportRecord:
     """A Partner Center Referral record as a draft and a status; FormatRefusal when its JSON
-    types or Partner Center spellings are wrong (the values themselves `db.values` checks)."""
+    types or Partner Center spellings are wrong (the values themselves `db.values` checks,
+    when the import writes the draft, and here too when the format is wrong)."""
     if not isinstance(record, dict):
         raise FormatRefusal([("(record)", "must be a JSON object")])
     errors: list[tuple[str, str]] = []
     status = _status(record, errors)
-    source = _source(record.get("referralSource"), errors)
     profile = record.get("customerProfile")
     details = record.get("details")
     requirements = details.get("requirements") if isinstance(details, dict) else None
     draft = ReferralDraft(
         name=record.get("name"),
-        referral_source=source,
-        customer_profile=_profile(profile),
+        referral_source=_source(record, errors),
+        type=_enum(record, "type", TYPES, errors),
+        qualification=_enum(record, "qualification", QUALIFICATIONS, errors),
+        external_reference_id=record.get("externalReferenceId"),
+        target=_targets(record.get("target")),
+        consent=_consent(record.get("consent")),
+        customer_profile=_profile(profile, errors),
         customer_requirements=_requirements(requirements),
         additional_information=_information(details, errors),
     )
     if errors:
+        # With the values' own problems, so that one answer names everything to fix.
+        try:
+            referral_columns(draft)
+        except InvalidInput as invalid:
+            errors += [(partner_center_path(e.field), e.message) for e in invalid.errors]
         raise FormatRefusal(errors)
     read_only: list[str] = []
     not_stored: list[str] = []
@@ -89,7 +113,15 @@ def from_partner_center(record: Any) -> ImportRecord:
         _unused(details, STORED_DETAILS, "details.", [], not_stored)
     if isinstance(requirements, dict):
         _unused(requirements, STORED_REQUIREMENTS, "details.requirements.", [], not_stored)
-    return ImportRecord(draft, status, record.get("statusReason"), read_only, not_stored)
+    source_id = record.get("id")
+    return ImportRecord(
+        draft,
+        status,
+        record.get("statusReason"),
+        source_id if isinstance(source_id, str) else None,
+        read_only,
+        not_stored,
+    )
 
 
 def _unused(
@@ -130,26 +162,64 @@ def _status(record: dict[str, Any], errors: list[tuple[str, str]]) -> ReferralSt
     return ReferralStatus.PENDING
 
 
-def _source(value: Any, errors: list[tuple[str, str]]) -> ReferralSource:
+E = TypeVar("E", bound=Enum)
+
+
+def _enum(
+    record: dict[str, Any], name: str, spellings: dict[E, str], errors: list[tuple[str, str]]
+) -> E | None:
+    """Partner Center's spelling of one of our enum values (in any case, or ours), None
+    when the record leaves it out or empty."""
+    value = record.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        for member, spelling in spellings.items():
+            if value.lower() in (spelling.lower(), member.value.lower()):
+                return member
+    errors.append((name, f"must be one of {', '.join(spellings.values())}"))
+    return None
+
+
+def _source(record: dict[str, Any], errors: list[tuple[str, str]]) -> ReferralSource:
     # Partner Center fills referralSource only for marketplace leads: a record without one
     # is a partner's own lead.
-    if value is None:
-        return ReferralSource.PARTNER_LED
-    for source, spelling in SOURCES.items():
-        if value in (spelling, source.value):
-            return source
-    errors.append(("referralSource", f"must be one of {', '.join(SOURCES.values())}"))
-    return ReferralSource.PARTNER_LED
+    return _enum(record, "referralSource", SOURCES, errors) or ReferralSource.PARTNER_LED
 
 
-def _profile(profile: Any) -> Any:
+def _consent(consent: Any) -> Any:
+    if not isinstance(consent, dict):
+        return consent
+    given = {ours: consent.get(pc) for ours, pc in CONSENT.items()}
+    for alias, ours in CONSENT_ALIASES.items():
+        if given[ours] is None:
+            given[ours] = consent.get(alias)
+    return ConsentValue(**given)
+
+
+def _targets(targets: Any) -> Any:
+    if not isinstance(targets, list):
+        return targets
+    return [_target(item) if isinstance(item, dict) else item for item in targets]
+
+
+def _target(item: dict[str, Any]) -> TargetValue:
+    key: Any = item.get("id")  # checked as text by db.validation.targets
+    return TargetValue(id=key, type=item.get("type"))
+
+
+def _profile(profile: Any, errors: list[tuple[str, str]]) -> Any:
     if not isinstance(profile, dict):
         return profile  # None: "is required"; anything else "must be an object"
+    size = _enum(profile, "size", SIZES, [])
+    if size is None and profile.get("size") not in (None, ""):
+        errors.append(("customerProfile.size", f"must be one of {', '.join(SIZES.values())}"))
     address, team = profile.get("address"), profile.get("team")
     # Partner Center writes the customer's team as a list, and in places as one object.
     member = (team[0] if team else None) if isinstance(team, list) else team
     return CustomerProfileValue(
         name=profile.get("name"),
+        size=size,
         address=AddressValue(**{ours: address.get(pc) for ours, pc in ADDRESS.items()})
         if isinstance(address, dict)
         else address,

@@ -6,9 +6,10 @@ records what happened: a refused write changes nothing and writes no activity, a
 writers never both win.
 """
 
+from db.writes.idempotency import Idempotency
 from db.writes.invitations import answer_invitation, invite_participant
 from db.writes.notes import add_note
-from db.writes.referrals import Idempotency, change_status, create_referral, update_referral
+from db.writes.referrals import change_status, create_referral, update_referral
 
 __all__ = [
     "Idempotency",

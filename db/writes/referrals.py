@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,11 +19,11 @@ from db.tables import (
     additional_information,
     customer_profile,
     customer_requirements,
-    idempotency_key,
     organization,
     participant,
     referral,
 )
+from db.writes.idempotency import Idempotency, remember, remembered
 from db.writes.steps import (
     acting_participant,
     assign_users,
@@ -36,18 +35,6 @@ from db.writes.steps import (
 from db.writes.transaction import LostRace, in_transaction
 
 # --- create -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Idempotency:
-    """A retry's key, and the fingerprint of the request as its caller sent it.
-
-    The caller computes the fingerprint from its own request, so that a retry matches as long
-    as the caller sends the same body, whatever the draft it makes of it.
-    """
-
-    key: str
-    fingerprint: str
 
 
 async def create_referral(
@@ -69,7 +56,7 @@ async def create_referral(
     async def work(conn: AsyncConnection) -> uuid.UUID:
         await _require_organization(conn, viewer)
         if key is not None:
-            earlier = await _remembered(conn, viewer, key)
+            earlier = await remembered(conn, viewer, key)
             if earlier is not None:
                 if earlier.request_hash != fingerprint:
                     raise Refused(
@@ -81,19 +68,7 @@ async def create_referral(
                 return referral_id
         referral_id = await _insert_referral(conn, viewer, columns)
         if key is not None:
-            try:
-                await conn.execute(
-                    idempotency_key.insert().values(
-                        organization_id=viewer.organization_id,
-                        key=key,
-                        request_hash=fingerprint,
-                        referral_id=referral_id,
-                        created_date=viewer.now,
-                    )
-                )
-            except IntegrityError:
-                # A concurrent request with the same key stored it first: retry, answer theirs.
-                raise LostRace from None
+            await remember(conn, viewer, key, fingerprint, referral_id)
         return referral_id
 
     return await in_transaction(database, work)
@@ -116,17 +91,6 @@ async def _require_organization(conn: AsyncConnection, viewer: Viewer) -> None:
         raise Refused(
             RefusalCode.NOT_AUTHORIZED, "Your organization is not registered with this API."
         )
-
-
-async def _remembered(conn: AsyncConnection, viewer: Viewer, key: str) -> Row[Any] | None:
-    return (
-        await conn.execute(
-            select(idempotency_key).where(
-                idempotency_key.c.organization_id == viewer.organization_id,
-                idempotency_key.c.key == key,
-            )
-        )
-    ).first()
 
 
 async def _require_free_reference(

@@ -5,19 +5,43 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from db.access import Viewer
+from db.engine import Database, create_engine
+from db.models import (
+    CustomerSize,
+    ReferralQualification,
+    ReferralSource,
+    ReferralStatus,
+    ReferralType,
+)
+from db.validation import TargetValue
+from db.values import (
+    AdditionalInformationValue,
+    AddressValue,
+    ConsentValue,
+    ContactValue,
+    CustomerProfileValue,
+    CustomerRequirementsValue,
+    ReferralDraft,
+)
+from db.writes import change_status, create_referral
 from tests.api.cli.transfer_support import (
     OWNER,
     add_demo_organization,
     demo_database,
     export,
+    fresh_database,
     import_file,
     row_counts,
     run,
     write_lines,
 )
+from tests.conftest import START
 
 # Partner Center's own record of a referral (GET v1.0/engagements/referrals/{id}), fields we
 # do not store included: the customer's team as one object, as Partner Center writes it.
@@ -186,7 +210,6 @@ async def test_refused_records_name_line_and_field_and_change_nothing(
     await add_demo_organization(database_url)
     bad_email = copy.deepcopy(PARTNER_CENTER_RECORD)
     bad_email["customerProfile"]["team"]["email"] = "not-an-email"
-    # Refused by the status change after the referral was written: the transaction undoes it.
     lost_without_reason = copy.deepcopy(PARTNER_CENTER_RECORD)
     lost_without_reason.update(status="Closed", substatus="Lost", statusReason=None)
     bad_country = copy.deepcopy(PARTNER_CENTER_RECORD)
@@ -201,7 +224,7 @@ async def test_refused_records_name_line_and_field_and_change_nothing(
         "",
         bad_country,
         ["a", "list"],
-        PARTNER_CENTER_RECORD,
+        {**PARTNER_CENTER_RECORD, "id": "another"},
     )
     result = await import_file(database_url, path, OWNER.id)
     assert result.exit_code == 1
@@ -212,7 +235,9 @@ async def test_refused_records_name_line_and_field_and_change_nothing(
         "line 3: refused: not a JSON object: Expecting property name enclosed in double "
         "quotes: line 1 column 2 (char 1)",
         "line 4: refused: statusReason is required to mark a referral LOST.",
-        "line 6: refused: details.closingDateTime must be a date-time like 2027-03-31T00:00:00Z",
+        "line 6: refused: details.closingDateTime must be a date-time like "
+        "2027-03-31T00:00:00Z; customerProfile.address.country must be an ISO 3166-1 "
+        "alpha-2 country code like 'US'",
         "line 7: refused: (record) must be a JSON object",
     ]
     assert "2 created, 0 already present, 5 refused." in result.output
@@ -250,3 +275,113 @@ async def test_export_to_standard_output_is_json_lines_without_a_progress_bar(
     assert records
     assert all(r["organizationId"] == str(OWNER.id) for r in records)
     assert result.stderr == f"Exported {len(records)} referrals.\n"
+
+
+async def test_importing_again_creates_nothing_and_reports_what_is_present(
+    database_url: str, tmp_path: Path
+) -> None:
+    await add_demo_organization(database_url)
+    keyed = {**copy.deepcopy(PARTNER_CENTER_RECORD), "externalReferenceId": "CRM-1"}
+    # Without an externalReferenceId a record is known by its own ID where it came from.
+    unkeyed = {**copy.deepcopy(PARTNER_CENTER_RECORD), "id": "pc-2", "externalReferenceId": ""}
+    path = write_lines(tmp_path / "twice.jsonl", keyed, unkeyed)
+    first = await import_file(database_url, path, OWNER.id)
+    assert "2 created, 0 already present, 0 refused." in first.output
+    counts = await row_counts(database_url)
+    # The records changed in Partner Center since: still the same two referrals.
+    keyed["name"] = unkeyed["name"] = "Renamed since"
+    write_lines(path, keyed, unkeyed)
+    again = await import_file(database_url, path, OWNER.id)
+    assert again.exit_code == 0, again.output
+    assert "0 created, 2 already present, 0 refused." in again.output
+    assert [line.split(" as referral ")[0] for line in again.output.splitlines()[:2]] == [
+        "line 1: already present",
+        "line 2: already present",
+    ]
+    assert await row_counts(database_url) == counts
+    records = await export(database_url, OWNER.id, tmp_path / "out.jsonl")
+    assert [(r["name"], r["externalReferenceId"]) for r in records] == [
+        (PARTNER_CENTER_RECORD["name"], "CRM-1"),
+        (PARTNER_CENTER_RECORD["name"], None),
+    ]
+
+
+# Every field of ours, each set to a value other than its default.
+EVERY_FIELD = ReferralDraft(
+    name="Northwind - data platform",
+    referral_source=ReferralSource.AGENT_LED,
+    type=ReferralType.SHARED,
+    qualification=ReferralQualification.MARKETING_QUALIFIED,
+    external_reference_id="CRM-42",
+    target=[TargetValue(id="SOL-34104-EBB", type="SolutionProfile"), TargetValue(id="T-2")],
+    consent=ConsentValue(
+        share_info_with_others=False, contact_customer=False, share_with_microsoft_sellers=True
+    ),
+    customer_profile=CustomerProfileValue(
+        name="Northwind Traders",
+        size=CustomerSize.SIZE_251_TO_1000,
+        address=AddressValue(
+            address_line1="Carl-Bosch-Str. 38",
+            address_line2="Gebäude 4",
+            city="Ludwigshafen am Rhein",
+            state=None,  # Germany has no states
+            postal_code="67063",
+            country="DE",
+            region="Rheinland-Pfalz",
+        ),
+        contact=ContactValue(
+            first_name="Zoë",
+            last_name="Müller",
+            email="zoe@northwind.example",
+            phone_number="+496216000",
+        ),
+    ),
+    customer_requirements=CustomerRequirementsValue(
+        industries=["Chemicals", "Manufacturing"],
+        products=["Azure Synapse"],
+        services=["Migration"],
+        solutions="Data platform; lakehouse",
+        customer_need="One view of\nproduction data",
+    ),
+    additional_information=AdditionalInformationValue(
+        notes="Board approved\nbudget",
+        deal_value=Decimal("9999999999999999.99"),
+        currency="EUR",
+        closing_date=date(2027, 6, 30),
+    ),
+)
+
+
+async def test_round_trip_reproduces_every_field_we_have(
+    database_url: str, tmp_path: Path, sqlite_template: Path
+) -> None:
+    source = await fresh_database(tmp_path, sqlite_template)
+    await add_demo_organization(source)
+    database = Database(create_engine(source))
+    try:
+        viewer = Viewer(OWNER.id, OWNER.demo_user_id, START)
+        referral_id = await create_referral(database, viewer, EVERY_FIELD)
+        await change_status(database, viewer, referral_id, ReferralStatus.ACTIVE)
+        await change_status(database, viewer, referral_id, ReferralStatus.WON, reason="Signed")
+    finally:
+        await database.dispose()
+    (first,) = await export(source, OWNER.id, tmp_path / "first.jsonl")
+    assert first["consent"] == {
+        "consentToToShareInfoWithOthers": False,
+        "consentToContact": False,
+        "consentToShareReferralWithMicrosoftSellers": True,
+    }
+    assert first["details"]["dealValue"] == 9999999999999999.99
+    assert "9999999999999999.99" in (tmp_path / "first.jsonl").read_text()  # exact, no float
+    await add_demo_organization(database_url)
+    result = await import_file(
+        database_url, tmp_path / "first.jsonl", OWNER.id, "--as-user", str(OWNER.demo_user_id)
+    )
+    assert result.exit_code == 0, result.output
+    (second,) = await export(database_url, OWNER.id, tmp_path / "second.jsonl")
+    assert second["id"] != first["id"]
+    # Import writes now, not the source's instants: the only fields that differ.
+    changed = {k for k in first if first[k] != second[k]}
+    assert changed == {"id", "createdDateTime", "updatedDateTime", "acceptedDateTime"}
+    assert second["substatus"] == "Won"
+    assert second["statusReason"] == "Signed"

@@ -51,11 +51,16 @@ def write_lines(path: Path, *records: Any) -> Path:
     return path
 
 
+async def fresh_database(tmp_path: Path, template: Path) -> str:
+    """A SQLite copy of the migrated template: another database than the test's own."""
+    path = tmp_path / "source.db"
+    await asyncio.to_thread(shutil.copy, template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
 async def demo_database(tmp_path: Path, template: Path, *, referrals: int = 40) -> str:
     """A SQLite copy of the migrated template with the demo data loaded."""
-    path = tmp_path / "demo-source.db"
-    shutil.copy(template, path)
-    url = f"sqlite+aiosqlite:///{path}"
+    url = await fresh_database(tmp_path, template)
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
