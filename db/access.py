@@ -9,11 +9,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, exists, null, or_, select, type_coerce
 
 from db.models import ParticipantStatus
-from db.tables import participant
+from db.tables import participant, referral
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +34,33 @@ def visible_referral_ids(viewer: Viewer) -> Select[tuple[uuid.UUID]]:
 
 
 def contact_visible(viewer: Viewer, referral_id: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
-    """Whether the viewer may read the customer's email and phone: only ACCEPTED participants."""
+    """Whether the viewer may read the customer's email and phone: only ACCEPTED participants,
+    and of those other than the owner only where the customer consented to share its details
+    with others (`consent_share_info_with_others`)."""
     own = participant.alias("own_participation")
+    shared = referral.alias("consenting_referral")
     return exists().where(
         own.c.referral_id == referral_id,
         own.c.organization_id == viewer.organization_id,
         own.c.status == ParticipantStatus.ACCEPTED,
+        shared.c.id == referral_id,
+        or_(
+            shared.c.owner_organization_id == viewer.organization_id,
+            shared.c.consent_share_info_with_others,
+        ),
     )
+
+
+def referral_as_read(viewer: Viewer) -> list[ColumnElement[Any]]:
+    """The referral table's columns as the viewer reads them: the external reference ID is
+    the owner's CRM key, so it reads null to every other organization."""
+    own = referral.c.owner_organization_id == viewer.organization_id
+    return [
+        case((own, column), else_=null()).label(column.name)
+        if column.name == "external_reference_id"
+        else column
+        for column in referral.c
+    ]
 
 
 def effective_participant_status(viewer: Viewer) -> ColumnElement[ParticipantStatus]:

@@ -57,6 +57,19 @@ class ReferralQualification(Enum):
     SALES_QUALIFIED = "SALES_QUALIFIED"
 
 
+class ReferralSubstatus(Enum):
+    """Partner Center's ReferralSubstatus: the status as one viewer sees it. Derived by
+    `db.rules.substatus`, never stored."""
+
+    PENDING = "PENDING"
+    RECEIVED = "RECEIVED"
+    ACCEPTED = "ACCEPTED"
+    WON = "WON"
+    LOST = "LOST"
+    DECLINED = "DECLINED"
+    EXPIRED = "EXPIRED"
+
+
 class CustomerSize(Enum):
     """Partner Center's customer size bands (CustomerProfile.size), in its order: three broad
     bands, then seven narrower ones; Partner Center accepts either set."""

@@ -26,7 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.access import Viewer, contact_visible, effective_participant_status, visible_referral_ids
+from db.access import (
+    Viewer,
+    contact_visible,
+    effective_participant_status,
+    referral_as_read,
+    visible_referral_ids,
+)
 from db.paging import Page, PageRequest, order_terms, to_page, window_conditions
 from db.referral_list import ReferralFilter, filtered
 from db.tables import (
@@ -59,7 +65,7 @@ def _grouped(keys: Sequence[K], rows: Iterable[Row[Any]], key: str) -> list[list
 
 
 def _visible_referrals(viewer: Viewer) -> Select[Any]:
-    return select(referral).where(referral.c.id.in_(visible_referral_ids(viewer)))
+    return select(*referral_as_read(viewer)).where(referral.c.id.in_(visible_referral_ids(viewer)))
 
 
 async def referral_counts(
@@ -96,7 +102,8 @@ def _masked_profiles(viewer: Viewer) -> Select[Any]:
 async def customer_profiles_by_referral(
     conn: AsyncConnection, viewer: Viewer, referral_ids: Sequence[uuid.UUID]
 ) -> list[Row[Any] | None]:
-    """Customer profiles, with email and phone null unless the viewer has ACCEPTED."""
+    """Customer profiles, with email and phone null unless the viewer may read them
+    (`db.access.contact_visible`)."""
     stmt = _masked_profiles(viewer).where(customer_profile.c.referral_id.in_(referral_ids))
     return _by_key(referral_ids, await conn.execute(stmt), "referral_id")
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.access import Viewer, viewer_participates, visible_referral_ids
+from db.access import Viewer, referral_as_read, viewer_participates, visible_referral_ids
 from db.columns import money_order, text_order
 from db.models import ParticipantStatus, ReferralSource, ReferralStatus
 from db.paging import Page, PageRequest, SortValue, order_terms, to_page, window_conditions
@@ -42,6 +42,8 @@ class ReferralFilter:
     deal_value_max: Decimal | None = None
     closing_date_from: date | None = None
     closing_date_to: date | None = None
+    # The viewer's own referral with this CRM key (keys are the owner's: at most one).
+    external_reference_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,7 @@ _VALUE_KINDS: dict[OrderField, type[SortValue]] = {
 
 def filtered(viewer: Viewer, where: ReferralFilter) -> Select[Any]:
     """The referrals the viewer sees that meet `where`, as a SELECT of the referral table."""
-    stmt = select(referral).where(referral.c.id.in_(visible_referral_ids(viewer)))
+    stmt = select(*referral_as_read(viewer)).where(referral.c.id.in_(visible_referral_ids(viewer)))
     if where.statuses is not None:
         stmt = stmt.where(referral.c.status.in_(where.statuses))
     if where.sources is not None:
@@ -84,6 +86,11 @@ def filtered(viewer: Viewer, where: ReferralFilter) -> Select[Any]:
     ):
         if bound is not None:
             stmt = stmt.where(column >= bound if later else column < bound)
+    if where.external_reference_id is not None:
+        stmt = stmt.where(
+            referral.c.owner_organization_id == viewer.organization_id,
+            referral.c.external_reference_id == where.external_reference_id,
+        )
     if where.owned is not None:
         owner = referral.c.owner_organization_id
         mine = owner == viewer.organization_id

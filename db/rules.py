@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from db.models import ActivityType, ParticipantStatus, ReferralStatus
+from db.models import ActivityType, ParticipantStatus, ReferralStatus, ReferralSubstatus
 from db.refusals import RefusalCode
 
 # A moment: a datetime, or seconds since some start.
@@ -202,6 +202,41 @@ def status_reason_refusal(status: ReferralStatus, reason: str | None) -> str | N
     if reason is not None and status not in CLOSED:
         return "is only given when closing (WON or LOST)."
     return None
+
+
+# --- how a viewer sees it --------------------------------------------------------------------
+
+# A participation that ended without working the referral reads so whatever the referral did.
+_ENDED = {
+    ParticipantStatus.REJECTED: ReferralSubstatus.DECLINED,
+    ParticipantStatus.EXPIRED: ReferralSubstatus.EXPIRED,
+    ParticipantStatus.MISSED: ReferralSubstatus.EXPIRED,
+}
+
+
+def substatus(
+    referral_status: ReferralStatus, participant_status: ParticipantStatus | None, *, owner: bool
+) -> ReferralSubstatus:
+    """Partner Center's substatus of the referral as one organization sees it, from the
+    referral's status and that organization's own participation (as read now: a lapsed
+    invitation is EXPIRED; None: it has none) and whether it owns the referral.
+
+    Its own ended invitation (REJECTED -> DECLINED, EXPIRED or MISSED -> EXPIRED) comes first;
+    then a closed referral reads WON or LOST; an open invitation reads RECEIVED; an ACTIVE
+    referral ACCEPTED; a PENDING one PENDING for its owner and ACCEPTED for a partner that
+    accepted (which, as the first acceptance activates, does not last).
+    """
+    if participant_status in _ENDED:
+        return _ENDED[participant_status]
+    if referral_status is ReferralStatus.WON:
+        return ReferralSubstatus.WON
+    if referral_status is ReferralStatus.LOST:
+        return ReferralSubstatus.LOST
+    if participant_status is ParticipantStatus.INVITED:
+        return ReferralSubstatus.RECEIVED
+    if referral_status is ReferralStatus.PENDING and (owner or participant_status is None):
+        return ReferralSubstatus.PENDING
+    return ReferralSubstatus.ACCEPTED
 
 
 # --- what follows ----------------------------------------------------------------------------

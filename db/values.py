@@ -32,8 +32,8 @@ from db.validation import (
     REGION_MAX,
     SOLUTIONS_MAX,
     STATE_MAX,
-    TargetValue,
 )
+from db.validation import TargetValue as TargetValue  # re-exported: a value of a draft
 from db.value_rules import UNSET as UNSET  # re-exported, as Unset and Maybe
 from db.value_rules import Fills, Maybe, Section, plain, text_field
 from db.value_rules import Unset as Unset

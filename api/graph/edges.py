@@ -20,6 +20,7 @@ REFERRAL_FIELDS: dict[str, LoaderOf] = {
     "owner": lambda loaders: loaders.participants_by_referral,
     "viewer_participant": lambda loaders: loaders.participants_by_referral,
     "viewer_can": lambda loaders: loaders.participants_by_referral,
+    "substatus": lambda loaders: loaders.participants_by_referral,
 }
 # Fields of `Participant`, by Python name, keyed by the participant's primary key.
 PARTICIPANT_FIELDS: dict[str, LoaderOf] = {

@@ -25,6 +25,8 @@ from api.graph.mutations.inputs import (
     CustomerProfileUpdateInput,
     CustomerRequirementsInput,
     CustomerRequirementsUpdateInput,
+    ReferralConsentInput,
+    ReferralTargetInput,
     UpdateReferralInput,
 )
 from api.graph.mutations.user_errors import field_name, input_path
@@ -83,6 +85,11 @@ def draft(input: CreateReferralInput) -> values.ReferralDraft:
         customer_profile=_section(input.customer_profile, _profile),
         customer_requirements=_section(input.customer_requirements, _requirements),
         additional_information=_section(input.additional_information, _information),
+        type=_maybe(input.type),
+        qualification=_maybe(input.qualification),
+        external_reference_id=_maybe(input.external_reference_id),
+        consent=_section(input.consent, _consent),
+        target=_section(input.target, _targets),
     )
 
 
@@ -93,6 +100,9 @@ def patch(input: UpdateReferralInput) -> values.ReferralPatch:
         customer_profile=_section(input.customer_profile, _profile),
         customer_requirements=_section(input.customer_requirements, _requirements),
         additional_information=_section(input.additional_information, _information),
+        qualification=_maybe(input.qualification),
+        external_reference_id=_maybe(input.external_reference_id),
+        target=_section(input.target, _targets),
     )
 
 
@@ -121,6 +131,7 @@ def _profile(
         name=_maybe(given.name),
         address=_section(given.address, _address),
         contact=_section(given.contact, _contact),
+        size=_maybe(given.size),
     )
 
 
@@ -132,6 +143,7 @@ def _address(given: AddressInput | AddressUpdateInput) -> values.AddressValue:
         state=_maybe(given.state),
         postal_code=_maybe(given.postal_code),
         country=_maybe(given.country),
+        region=_maybe(given.region),
     )
 
 
@@ -165,6 +177,18 @@ def _information(
         currency=_maybe(given.currency),
         closing_date=_maybe(given.closing_date),
     )
+
+
+def _consent(given: ReferralConsentInput) -> values.ConsentValue:
+    return values.ConsentValue(
+        share_info_with_others=_maybe(given.share_info_with_others),
+        contact_customer=_maybe(given.contact_customer),
+        share_with_microsoft_sellers=_maybe(given.share_with_microsoft_sellers),
+    )
+
+
+def _targets(given: list[ReferralTargetInput]) -> list[values.TargetValue]:
+    return [values.TargetValue(id=item.id, type=item.type) for item in given]
 
 
 def fingerprint(input: CreateReferralInput) -> str:

@@ -8,7 +8,13 @@ from typing import Any
 
 import strawberry
 
-from api.graph.types.enums import ReferralSource, ReferralStatus
+from api.graph.types.enums import (
+    CustomerSize,
+    ReferralQualification,
+    ReferralSource,
+    ReferralStatus,
+    ReferralType,
+)
 from db import validation as v
 
 
@@ -20,7 +26,56 @@ def _optional(description: str) -> Any:
     return strawberry.field(default=strawberry.UNSET, description=description)
 
 
+_STATE = (
+    " Required in countries that have states ("
+    + ", ".join(sorted(v.STATE_REQUIRED_COUNTRIES))
+    + "); optional elsewhere."
+)
+_REGION = _text("Region within the country (Partner Center: Address.region)", v.REGION_MAX)
+_SIZE = "How many employees the customer has (Partner Center: CustomerProfile.size)."
+_QUALIFICATION = "How far the lead was qualified (Partner Center: qualification)."
+_EXTERNAL_REFERENCE_ID = _text(
+    "Your key for the referral in your CRM (Partner Center: externalReferenceId); unique "
+    "among your organization's referrals, else DUPLICATE_EXTERNAL_REFERENCE_ID. Only the "
+    "owner sets it",
+    v.EXTERNAL_REFERENCE_ID_MAX,
+)
+_TARGET = (
+    f"What the referral is for: solution profile references (Partner Center: target). At "
+    f"most {v.LIST_MAX_ITEMS}; duplicates are dropped."
+)
+
 # --- creating ----------------------------------------------------------------------------
+
+
+@strawberry.input(
+    description="What the customer consents to (Partner Center: Consent). Given once, at "
+    "creation; each field left out takes its default."
+)
+class ReferralConsentInput:
+    share_info_with_others: bool | None = _optional(
+        "The customer's details may be shared with other participants; without it, contact "
+        "email and phone stay with the owner (Partner Center: consentToShareInfoWithOthers). "
+        "Default true."
+    )
+    contact_customer: bool | None = _optional(
+        "Partners may contact the customer (Partner Center: consentToContact). Default true."
+    )
+    share_with_microsoft_sellers: bool | None = _optional(
+        "The referral may be shared with Microsoft's sellers (Partner Center: "
+        "consentToShareReferralWithMicrosoftSellers). Default false."
+    )
+
+
+@strawberry.input(description="A reference to what the referral is for (Partner Center: target).")
+class ReferralTargetInput:
+    id: str = strawberry.field(
+        description=_text("The referenced object's ID, e.g. 'SOL-34104-EBB'", v.TARGET_ID_MAX)
+    )
+    type: str | None = strawberry.field(
+        default=None,
+        description=_text("Its kind, e.g. 'SolutionProfile'; optional", v.TARGET_TYPE_MAX),
+    )
 
 
 @strawberry.input(description="A postal address.")
@@ -32,9 +87,10 @@ class AddressInput:
         default=None, description=_text("Optional second line", v.ADDRESS_LINE_MAX)
     )
     city: str = strawberry.field(description=_text("City", v.CITY_MAX))
-    state: str = strawberry.field(description=_text("State, province or region", v.STATE_MAX))
+    state: str | None = _optional(_text("State or province", v.STATE_MAX) + _STATE)
     postal_code: str = strawberry.field(description=_text("ZIP or postal code", v.POSTAL_CODE_MAX))
     country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code, e.g. 'US'.")
+    region: str | None = _optional(_REGION)
 
 
 @strawberry.input(description="The person to contact at the customer.")
@@ -53,6 +109,7 @@ class CustomerProfileInput:
     name: str = strawberry.field(description=_text("The customer's name", v.NAME_MAX))
     address: AddressInput = strawberry.field(description="The customer's address.")
     contact: ContactInput = strawberry.field(description="Who to talk to at the customer.")
+    size: CustomerSize | None = _optional(_SIZE)
 
 
 _LIST = f"At most {v.LIST_MAX_ITEMS} items of at most {v.LIST_ITEM_MAX} characters each."
@@ -101,6 +158,16 @@ class CreateReferralInput:
     additional_information: AdditionalInformationInput | None = strawberry.field(
         default=None, description="Deal details; empty when left out."
     )
+    type: ReferralType | None = _optional(
+        "Who works the lead (Partner Center: type). Default INDEPENDENT; set only here."
+    )
+    qualification: ReferralQualification | None = _optional(_QUALIFICATION + " Default NONE.")
+    external_reference_id: str | None = _optional(_EXTERNAL_REFERENCE_ID + ".")
+    consent: ReferralConsentInput | None = _optional(
+        "What the customer consents to; set only here. Left out: share with other "
+        "participants and contact the customer, but not share with Microsoft's sellers."
+    )
+    target: list[ReferralTargetInput] | None = _optional(_TARGET + " Default none.")
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Any unique string of yours (1..200 printable ASCII characters, e.g. a "
@@ -121,9 +188,14 @@ class AddressUpdateInput:
     address_line1: str | None = _optional(_text("Street and number", v.ADDRESS_LINE_MAX) + _KEEPS)
     address_line2: str | None = _optional(_text("Second line", v.ADDRESS_LINE_MAX) + _CLEARS)
     city: str | None = _optional(_text("City", v.CITY_MAX) + _KEEPS)
-    state: str | None = _optional(_text("State, province or region", v.STATE_MAX) + _KEEPS)
+    state: str | None = _optional(
+        _text("State or province", v.STATE_MAX)
+        + _STATE
+        + " Null clears it where the country does not need one."
+    )
     postal_code: str | None = _optional(_text("ZIP or postal code", v.POSTAL_CODE_MAX) + _KEEPS)
     country: str | None = _optional("ISO 3166-1 alpha-2 country code." + _KEEPS)
+    region: str | None = _optional(_REGION + _CLEARS)
 
 
 @strawberry.input(description="Changes to the contact; absent fields stay as they are.")
@@ -139,6 +211,7 @@ class CustomerProfileUpdateInput:
     name: str | None = _optional(_text("The customer's name", v.NAME_MAX) + _KEEPS)
     address: AddressUpdateInput | None = _optional("Changes to the address.")
     contact: ContactUpdateInput | None = _optional("Changes to the contact.")
+    size: CustomerSize | None = _optional(_SIZE + _CLEARS)
 
 
 @strawberry.input(description="Changes to the requirements; absent fields stay as they are.")
@@ -178,6 +251,9 @@ class UpdateReferralInput:
     additional_information: AdditionalInformationUpdateInput | None = _optional(
         "Changes to the deal details."
     )
+    qualification: ReferralQualification | None = _optional(_QUALIFICATION + " Null sets NONE.")
+    external_reference_id: str | None = _optional(_EXTERNAL_REFERENCE_ID + "." + _CLEARS)
+    target: list[ReferralTargetInput] | None = _optional(f"Replaces the target. {_TARGET}{_CLEARS}")
 
 
 @strawberry.input(description="A move along the referral lifecycle.")

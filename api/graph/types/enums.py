@@ -6,7 +6,16 @@ from enum import Enum
 
 import strawberry
 
-from db.models import ActivityType, ParticipantStatus, ReferralSource, ReferralStatus
+from db.models import (
+    ActivityType,
+    CustomerSize,
+    ParticipantStatus,
+    ReferralQualification,
+    ReferralSource,
+    ReferralStatus,
+    ReferralSubstatus,
+    ReferralType,
+)
 
 
 def graphql_enum(
@@ -72,6 +81,67 @@ graphql_enum(
 )
 
 
+graphql_enum(
+    ReferralType,
+    "Who works the lead (Partner Center's ReferralType: Independent, Shared).",
+    {
+        "INDEPENDENT": "One partner works the lead (Partner Center: Independent). The default.",
+        "SHARED": "Co-sell: the lead is worked together with others (Partner Center: Shared).",
+    },
+)
+
+graphql_enum(
+    ReferralQualification,
+    "How far the lead was qualified (Partner Center's ReferralQualification).",
+    {
+        "NONE": "Not qualified (Partner Center: None). The default.",
+        "DIRECT": "Came straight from the customer (Partner Center: Direct).",
+        "MARKETING_QUALIFIED": "Qualified by marketing (Partner Center: MarketingQualified).",
+        "SALES_QUALIFIED": "Qualified by sales (Partner Center: SalesQualified).",
+    },
+)
+
+graphql_enum(
+    ReferralSubstatus,
+    "The referral's status as your organization sees it (Partner Center's "
+    "ReferralSubstatus), derived from its status and your own participation, never stored. "
+    "Partner Center groups these under its statuses New (PENDING, RECEIVED), Active "
+    "(ACCEPTED) and Closed (WON, LOST, DECLINED, EXPIRED).",
+    {
+        "PENDING": "Yours, and no invited partner has accepted yet (referral PENDING).",
+        "RECEIVED": "Your organization was invited and has not answered yet.",
+        "ACCEPTED": "Being worked, by you among others (referral ACTIVE).",
+        "WON": "Closed as won.",
+        "LOST": "Closed as lost.",
+        "DECLINED": "Your organization rejected its invitation.",
+        "EXPIRED": "Your invitation ended unanswered: past its window, or the referral closed "
+        "first (participant EXPIRED or MISSED).",
+    },
+)
+
+graphql_enum(
+    CustomerSize,
+    "How many employees the customer has: Partner Center's bands (CustomerProfile.size), "
+    "named here as identifiers. Partner Center offers three broad bands and, in newer "
+    "referrals, seven narrower ones; both sets are accepted.",
+    {
+        "SIZE_1_TO_50": "1 to 50 employees (Partner Center: 1to50employees).",
+        "SIZE_51_TO_500": "51 to 500 employees (Partner Center: 51to500employees).",
+        "SIZE_MORE_THAN_500": "More than 500 employees (Partner Center: Morethan500employees).",
+        "SIZE_1_TO_9": "1 to 9 employees (Partner Center: 1to9employees).",
+        "SIZE_10_TO_50": "10 to 50 employees (Partner Center: 10to50employees).",
+        "SIZE_51_TO_250": "51 to 250 employees (Partner Center: 51to250employees).",
+        "SIZE_251_TO_1000": "251 to 1,000 employees (Partner Center: 251to1000employees).",
+        "SIZE_1001_TO_5000": "1,001 to 5,000 employees (Partner Center: 1001to5000employees).",
+        "SIZE_5001_TO_10000": "5,001 to 10,000 employees (Partner Center: 5001to10000employees).",
+        "SIZE_10001_TO_20000": "10,001 to 20,000 employees (Partner Center: "
+        "10001to20000employees).",
+        "SIZE_MORE_THAN_20000": "More than 20,000 employees (Partner Center: "
+        "Morethan20000employees).",
+    },
+)
+
+
 class OrderDirection(Enum):
     ASC = "ASC"
     DESC = "DESC"
@@ -128,10 +198,14 @@ graphql_enum(
 
 __all__ = [
     "ActivityType",
+    "CustomerSize",
     "OrderDirection",
     "ParticipantStatus",
     "ReferralDirection",
     "ReferralOrderField",
+    "ReferralQualification",
     "ReferralSource",
     "ReferralStatus",
+    "ReferralSubstatus",
+    "ReferralType",
 ]

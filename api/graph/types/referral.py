@@ -17,10 +17,18 @@ from api.graph.loaders import Resolved, resolve
 from api.graph.relay.ids import to_global_id
 from api.graph.relay.paging import Paging, paged
 from api.graph.types.activity import ActivityConnection, activity_connection
-from api.graph.types.enums import ReferralSource, ReferralStatus
+from api.graph.types.enums import (
+    CustomerSize,
+    ReferralQualification,
+    ReferralSource,
+    ReferralStatus,
+    ReferralSubstatus,
+    ReferralType,
+)
 from api.graph.types.node import Node
 from api.graph.types.participant import Participant
 from api.graph.types.viewer import ReferralViewerCan, own_participation
+from db import rules
 
 R = TypeVar("R")
 
@@ -30,9 +38,16 @@ class Address:
     address_line1: str = strawberry.field(description="First line: street and number.")
     address_line2: str | None = strawberry.field(description="Second line; optional.")
     city: str = strawberry.field(description="City.")
-    state: str = strawberry.field(description="State, province or region.")
+    state: str = strawberry.field(
+        description="State or province. Empty text where the address has none: it is required "
+        "only in countries that have states (AU, BR, CA, CN, IN, MX, US)."
+    )
     postal_code: str = strawberry.field(description="ZIP or postal code.")
     country: str = strawberry.field(description="Country: ISO 3166-1 alpha-2 code, e.g. 'US'.")
+    region: str | None = strawberry.field(
+        description="Region within the country, where the address names one (Partner Center: "
+        "Address.region)."
+    )
 
 
 @strawberry.type(description="The person to contact at the customer.")
@@ -40,11 +55,13 @@ class Contact:
     first_name: str = strawberry.field(description="Given name.")
     last_name: str = strawberry.field(description="Family name.")
     email: str | None = strawberry.field(
-        description="Email address. Null unless your organization is an ACCEPTED participant."
+        description="Email address. Null unless your organization is an ACCEPTED participant "
+        "and either owns the referral or the customer consented to share its details with "
+        "others (`Referral.consent.shareInfoWithOthers`)."
     )
     phone_number: str | None = strawberry.field(
-        description="Phone number in E.164 form, e.g. '+14255550100'. Null unless your "
-        "organization is an ACCEPTED participant."
+        description="Phone number in E.164 form, e.g. '+14255550100'. Null unless you may "
+        "read `email`."
     )
 
 
@@ -53,6 +70,10 @@ class CustomerProfile(Node):
     name: str = strawberry.field(description="The customer's name.")
     address: Address = strawberry.field(description="The customer's address.")
     contact: Contact = strawberry.field(description="Who to talk to at the customer.")
+    size: CustomerSize | None = strawberry.field(
+        description="How many employees the customer has (Partner Center: "
+        "CustomerProfile.size); null if not given."
+    )
 
     @classmethod
     def from_row(cls, row: Row[Any], *, viewpoint: uuid.UUID | None = None) -> CustomerProfile:
@@ -66,9 +87,10 @@ class CustomerProfile(Node):
                 address_line1=row.address_line1,
                 address_line2=row.address_line2,
                 city=row.city,
-                state=row.state,
+                state=row.state or "",
                 postal_code=row.postal_code,
                 country=row.country,
+                region=row.region,
             ),
             contact=Contact(
                 first_name=row.contact_first_name,
@@ -76,6 +98,7 @@ class CustomerProfile(Node):
                 email=None if contact_hidden else row.contact_email,
                 phone_number=None if contact_hidden else row.contact_phone_number,
             ),
+            size=row.size,
         )
 
 
@@ -117,6 +140,37 @@ class AdditionalInformation:
         )
 
 
+@strawberry.type(
+    description="The customer's consent, given when the referral was created (Partner Center: "
+    "Consent). Referrals from before consent existed read true, true, false: what this API "
+    "did then."
+)
+class ReferralConsent:
+    share_info_with_others: bool = strawberry.field(
+        description="The customer's details may be shared with other participants: without "
+        "it, contact email and phone stay with the owner (Partner Center: "
+        "consentToShareInfoWithOthers)."
+    )
+    contact_customer: bool = strawberry.field(
+        description="Partners may contact the customer (Partner Center: consentToContact)."
+    )
+    share_with_microsoft_sellers: bool = strawberry.field(
+        description="The referral may be shared with Microsoft's sellers (Partner Center: "
+        "consentToShareReferralWithMicrosoftSellers)."
+    )
+
+
+@strawberry.type(
+    description="What the referral is for: a reference to a solution profile or another "
+    "object of Partner Center (Partner Center: an item of `target`)."
+)
+class ReferralTarget:
+    id: str = strawberry.field(description="The referenced object's ID, e.g. 'SOL-34104-EBB'.")
+    type: str | None = strawberry.field(
+        description="What kind of object `id` names, e.g. 'SolutionProfile'; null if not given."
+    )
+
+
 @strawberry.type(description="A sales lead that one partner organization shares with others.")
 class Referral(Node):
     name: str = strawberry.field(description="Short name of the deal.")
@@ -127,6 +181,23 @@ class Referral(Node):
         description="Why it was closed; always set for LOST."
     )
     referral_source: ReferralSource = strawberry.field(description="Where the lead came from.")
+    type: ReferralType = strawberry.field(
+        description="Who works the lead: one partner, or several together (Partner Center: type)."
+    )
+    qualification: ReferralQualification = strawberry.field(
+        description="How far the lead was qualified (Partner Center: qualification)."
+    )
+    external_reference_id: str | None = strawberry.field(
+        description="The owner's key for the referral in its own CRM, unique among the "
+        "owner's referrals (Partner Center: externalReferenceId). Null to other organizations."
+    )
+    consent: ReferralConsent = strawberry.field(
+        description="What the customer consented to, as given at creation."
+    )
+    target: list[ReferralTarget] = strawberry.field(
+        description="What the referral is for: solution profile references (Partner Center: "
+        "target)."
+    )
     version: int = strawberry.field(
         description="Rises by one with every change; send it as `expectedVersion` to update "
         "only what you have seen."
@@ -148,6 +219,15 @@ class Referral(Node):
             status=row.status,
             status_reason=row.status_reason,
             referral_source=row.referral_source,
+            type=row.type,
+            qualification=row.qualification,
+            external_reference_id=row.external_reference_id,
+            consent=ReferralConsent(
+                share_info_with_others=row.consent_share_info_with_others,
+                contact_customer=row.consent_contact_customer,
+                share_with_microsoft_sellers=row.consent_share_with_microsoft_sellers,
+            ),
+            target=[ReferralTarget(id=item["id"], type=item.get("type")) for item in row.target],
             version=row.version,
             pk=row.id,
             owner_organization_pk=row.owner_organization_id,
@@ -212,6 +292,29 @@ class Referral(Node):
             return None if row is None else Participant.from_row(row)
 
         return resolve(REFERRAL_FIELDS["viewer_participant"](info.context.loaders), self.pk, own)
+
+    @strawberry.field(
+        description="The status as your organization sees it (Partner Center: substatus), "
+        "from the status and your own participation; on a participant's view "
+        "(`Participant.referralView`), as that participant sees it.",
+        graphql_type=ReferralSubstatus,
+    )
+    def substatus(self, info: Info) -> Resolved[ReferralSubstatus]:
+        organization_id, viewpoint = info.context.viewer.organization_id, self.viewpoint
+        status, owner = self.status, self.owner_organization_pk
+
+        def seen(rows: list[Row[Any]]) -> ReferralSubstatus:
+            if viewpoint is None:
+                row = own_participation(rows, organization_id)
+            else:
+                row = next((row for row in rows if row.id == viewpoint), None)
+            return rules.substatus(
+                status,
+                None if row is None else row.status,
+                owner=row is not None and row.organization_id == owner,
+            )
+
+        return resolve(REFERRAL_FIELDS["substatus"](info.context.loaders), self.pk, seen)
 
     @strawberry.field(
         description="What your organization may do to this referral now, by the rules the "

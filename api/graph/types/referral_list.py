@@ -25,6 +25,7 @@ from api.graph.types.enums import (
 from api.graph.types.referral import Referral
 from db.paging import Page, Position
 from db.referral_list import OrderField, ReferralFilter, ReferralOrder, sort_value
+from db.validation import EXTERNAL_REFERENCE_ID_MAX
 
 COUNTRY = re.compile(r"[A-Za-z]{2}")
 CURRENCY = re.compile(r"[A-Za-z]{3}")
@@ -102,6 +103,13 @@ class ReferralFilterInput:
     closing_date_to: date | None = strawberry.field(
         default=None, description="Expected closing on or before this date."
     )
+    external_reference_id: str | None = strawberry.field(
+        default=None,
+        description="Your organization's referral with this CRM key, exactly (case "
+        "included; surrounding spaces ignored, as when it was stored): at most one, since "
+        "keys are unique per owner (Partner Center: externalReferenceId). Other "
+        "organizations' keys never match.",
+    )
 
     def to_filter(self) -> ReferralFilter:
         country = None
@@ -135,7 +143,20 @@ class ReferralFilterInput:
             deal_value_max=self.deal_value_max,
             closing_date_from=self.closing_date_from,
             closing_date_to=self._closing_date_to(),
+            external_reference_id=self._external_reference_id(),
         )
+
+    def _external_reference_id(self) -> str | None:
+        if self.external_reference_id is None:
+            return None
+        key = self.external_reference_id.strip()
+        if not key or len(key) > EXTERNAL_REFERENCE_ID_MAX:
+            raise BadUserInput(
+                f"`filter.externalReferenceId` must be 1 to {EXTERNAL_REFERENCE_ID_MAX} "
+                "characters.",
+                argument="filter.externalReferenceId",
+            )
+        return key
 
     def _currency(self) -> str | None:
         """The currency, after checking the deal value bounds that need it."""

@@ -16,7 +16,12 @@ query ($first: Int!) {
     pageInfo { hasNextPage endCursor }
     nodes {
       id name status version
-      customerProfile { id name address { city country } contact { email phoneNumber } }
+      type qualification externalReferenceId substatus
+      consent { shareInfoWithOthers contactCustomer shareWithMicrosoftSellers }
+      target { id type }
+      customerProfile {
+        id name size address { city state region country } contact { email phoneNumber }
+      }
       customerRequirements { industries products }
       additionalInformation { dealValue currency closingDate }
       owner { id organizationId }
@@ -26,7 +31,7 @@ query ($first: Int!) {
         users { id displayName }
         invitedBy { id organizationId }
         referralActivities(first: 2) { totalCount nodes { id type actor { id } } }
-        referralView { id status }
+        referralView { id status substatus }
       }
       activities(first: 5) {
         totalCount
@@ -43,7 +48,8 @@ query ($first: Int!) {
 # participant level the users, activity page and activity total, and the participants'
 # organizations (one batch of their distinct IDs). `owner`, `invitedBy`,
 # `actor` and `subject` come from the referral's participants batch (whichever loader answers
-# first), `referralView` from the page's rows.
+# first), `referralView` from the page's rows. Partner Center's fields are columns of the
+# rows already read, and `substatus` (also a view's) reads the participants batch.
 EXPECTED_STATEMENTS = 12
 
 
