@@ -12,10 +12,11 @@ long as one call compares like with like.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from db.models import ActivityType, ParticipantStatus, ReferralStatus, ReferralSubstatus
 from db.refusals import RefusalCode
@@ -24,6 +25,19 @@ from db.refusals import RefusalCode
 Moment = TypeVar("Moment", datetime, int)
 # A changed field, however the caller identifies it.
 F = TypeVar("F")
+
+
+class Participation(Protocol):
+    """A participant as the callers hold it (a row, a demo participant)."""
+
+    @property
+    def organization_id(self) -> uuid.UUID: ...
+
+    @property
+    def status(self) -> ParticipantStatus: ...
+
+
+P = TypeVar("P", bound=Participation)
 
 # Status changes a participant may ask for; accepting an invitation also activates.
 TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
@@ -237,6 +251,16 @@ def substatus(
     if referral_status is ReferralStatus.PENDING and (owner or participant_status is None):
         return ReferralSubstatus.PENDING
     return ReferralSubstatus.ACCEPTED
+
+
+def own_participation(participations: Sequence[P], organization_id: uuid.UUID) -> P | None:
+    """The organization's participation among a referral's (statuses as they read now,
+    earliest invited first): its open one (INVITED or ACCEPTED: there is at most one), else
+    its latest; None if it has none. Whose eyes `substatus` and `viewerCan` look through."""
+    own = [p for p in participations if p.organization_id == organization_id]
+    open_ = [p for p in own if p.status in OPEN_PARTICIPATION]
+    chosen = open_ or own
+    return chosen[-1] if chosen else None
 
 
 # --- what follows ----------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from db.models import ParticipantStatus, ReferralStatus
+from db import rules
+from db.models import ParticipantStatus
 from db.partner_center.spellings import (
     ADDRESS,
     CONSENT,
@@ -16,10 +17,12 @@ from db.partner_center.spellings import (
     QUALIFICATIONS,
     SIZES,
     SOURCES,
+    SUBSTATUS_NAMES,
     SUBSTATUSES,
     TYPES,
 )
 from db.referral_export import ReferralParts
+from db.rules import own_participation
 
 
 def _instant(value: datetime | None) -> str | None:
@@ -32,33 +35,15 @@ def _member(display_name: str, email: str | None) -> dict[str, Any]:
     return {"firstName": first, "lastName": last, "email": email}
 
 
-def _viewer_participant(parts: ReferralParts, organization_id: Any) -> Any:
-    """The organization's own participant: its open one, else its latest (as the graph's
-    `viewerParticipant`)."""
-    own = [p for p, _ in parts.participants if p.organization_id == organization_id]
-    open_ = [p for p in own if p.status in (ParticipantStatus.INVITED, ParticipantStatus.ACCEPTED)]
-    candidates = open_ or own
-    return candidates[-1] if candidates else None
-
-
-def _substatus(status: ReferralStatus, owned: bool, participation: Any) -> str:
-    own = None if participation is None else participation.status
-    if own is ParticipantStatus.REJECTED:
-        return "Declined"
-    if own in (ParticipantStatus.EXPIRED, ParticipantStatus.MISSED):
-        return "Expired"
-    if status is ReferralStatus.PENDING:
-        return "Pending" if owned else "Received"
-    return {ReferralStatus.ACTIVE: "Accepted", ReferralStatus.WON: "Won"}.get(status, "Lost")
-
-
 def to_partner_center(parts: ReferralParts, organization_id: Any) -> dict[str, Any]:
     """One referral, as `organization_id` sees it, as a Partner Center Referral record."""
     row, profile = parts.referral, parts.customer_profile
     requirements, information = parts.requirements, parts.information
     owned = row.owner_organization_id == organization_id
-    mine = _viewer_participant(parts, organization_id)
-    substatus = _substatus(row.status, owned, mine)
+    mine = own_participation([p for p, _ in parts.participants], organization_id)
+    substatus = SUBSTATUS_NAMES[
+        rules.substatus(row.status, None if mine is None else mine.status, owner=owned)
+    ]
     users = next((u for p, u in parts.participants if mine is not None and p.id == mine.id), [])
     inviter = next(
         (

@@ -7,6 +7,7 @@ from db.models import (
     ReferralQualification,
     ReferralSource,
     ReferralStatus,
+    ReferralSubstatus,
     ReferralType,
 )
 from db.refusals import Path
@@ -59,6 +60,8 @@ SUBSTATUSES: dict[str, tuple[str, ReferralStatus | None]] = {
     "Error": ("Closed", None),
 }
 STATUSES = {"New": ReferralStatus.PENDING, "Active": ReferralStatus.ACTIVE}
+# Our derived substatus (db.rules.substatus) in Partner Center's spelling.
+SUBSTATUS_NAMES = {member: member.value.title() for member in ReferralSubstatus}
 
 STORED_TOP = {
     "name",

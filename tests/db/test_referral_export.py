@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from db.access import Viewer
 from db.engine import Database
 from db.models import ParticipantStatus, ReferralStatus
 from db.partner_center import to_partner_center
 from db.referral_export import count_visible, visible_referrals
+from db.tables import referral
 from tests.conftest import START
 from tests.factories import make_actor, make_participant, make_referral
 from tests.helpers import Actor
@@ -71,3 +74,32 @@ async def test_contact_details_are_masked_as_the_organization_sees_them(
         "Incoming",
     )
     assert await contact(invited) == (None, None, "Incoming")
+
+
+async def test_without_consent_only_the_owner_sees_the_contact(database: Database) -> None:
+    async with database.engine.begin() as conn:
+        owner, accepted = await make_actor(conn, "Owner"), await make_actor(conn, "Accepted")
+        rows = await make_referral(conn, owner, created=START, status=ReferralStatus.ACTIVE)
+        await conn.execute(
+            update(referral)
+            .where(referral.c.id == rows.id)
+            .values(consent_share_info_with_others=False, external_reference_id="CRM-7")
+        )
+        await make_participant(
+            conn,
+            rows.id,
+            accepted,
+            invited_by=rows.owner_participant_id,
+            invited=START,
+            status=ParticipantStatus.ACCEPTED,
+        )
+
+    async def seen(actor: Actor) -> tuple[object, object, object]:
+        (page,) = [page async for page in visible_referrals(database.engine, _viewer(actor))]
+        record = to_partner_center(page[0], actor.organization_id)
+        member = record["customerProfile"]["team"][0]
+        return member["email"], member["phoneNumber"], record["externalReferenceId"]
+
+    assert await seen(owner) == ("contact@customer.example", "+14255550100", "CRM-7")
+    # The owner's CRM key is the owner's: other organizations read it as null.
+    assert await seen(accepted) == (None, None, None)

@@ -27,8 +27,9 @@ from api.graph.types.enums import (
 )
 from api.graph.types.node import Node
 from api.graph.types.participant import Participant
-from api.graph.types.viewer import ReferralViewerCan, own_participation
+from api.graph.types.viewer import ReferralViewerCan
 from db import rules
+from db.rules import own_participation
 
 R = TypeVar("R")
 

@@ -6,8 +6,6 @@ a frontend shows from `viewerCan` is one its mutation accepts.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -50,18 +48,6 @@ def _organization(row: Row[Any] | None) -> Organization | None:
 
 def _user(row: Row[Any] | None) -> User | None:
     return None if row is None else User.from_row(row)
-
-
-def own_participation(rows: Sequence[Row[Any]], organization_id: uuid.UUID) -> Row[Any] | None:
-    """The organization's participant among a referral's `rows` (statuses as they read now).
-
-    Its open one (INVITED or ACCEPTED: there is at most one), else its latest; `rows` come
-    earliest invited first.
-    """
-    own = [row for row in rows if row.organization_id == organization_id]
-    open_ = [row for row in own if row.status in rules.OPEN_PARTICIPATION]
-    chosen = open_ or own
-    return chosen[-1] if chosen else None
 
 
 _EXISTS = "true when at least one input exists for which the mutation would be allowed now"

@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from api.graph.relay.ids import to_global_id
 from db.access import Viewer
+from db.demo import DEMO_ORGANIZATIONS, DemoOrganization, DemoSize, load_demo
 from db.engine import Database, create_engine
 from db.models import (
     CustomerSize,
@@ -19,6 +24,8 @@ from db.models import (
     ReferralStatus,
     ReferralType,
 )
+from db.partner_center import to_partner_center
+from db.referral_export import visible_referrals
 from db.validation import TargetValue
 from db.values import (
     AdditionalInformationValue,
@@ -42,6 +49,7 @@ from tests.api.cli.transfer_support import (
     write_lines,
 )
 from tests.conftest import START
+from tests.helpers import Actor, Api
 
 # Partner Center's own record of a referral (GET v1.0/engagements/referrals/{id}), fields we
 # do not store included: the customer's team as one object, as Partner Center writes it.
@@ -385,3 +393,45 @@ async def test_round_trip_reproduces_every_field_we_have(
     assert changed == {"id", "createdDateTime", "updatedDateTime", "acceptedDateTime"}
     assert second["substatus"] == "Won"
     assert second["statusReason"] == "Signed"
+
+
+GRAPH_VIEW = """query ($after: String) { referrals(first: 100, after: $after) {
+  pageInfo { hasNextPage endCursor }
+  nodes { id status substatus externalReferenceId
+          customerProfile { contact { email phoneNumber } } } } }"""
+
+
+@pytest.mark.parametrize("organization", DEMO_ORGANIZATIONS[:3], ids=lambda o: o.name)
+async def test_an_export_shows_what_the_graph_shows_the_organization(
+    api: Api, organization: DemoOrganization
+) -> None:
+    async with api.database.engine.begin() as conn:
+        await load_demo(conn, now=START, size=DemoSize(referrals=60))
+    actor = Actor(organization.id, organization.demo_user_id)
+    seen: dict[str, Any] = {}
+    after = None
+    while True:
+        page = (await api.query(GRAPH_VIEW, {"after": after}, actor=actor))["referrals"]
+        seen |= {node["id"]: node for node in page["nodes"]}
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    viewer = Viewer(organization.id, organization.demo_user_id, api.clock())
+    exported = [
+        to_partner_center(parts, organization.id)
+        async for page in visible_referrals(api.database.engine, viewer)
+        for parts in page
+    ]
+    assert {to_global_id("Referral", uuid.UUID(r["id"])) for r in exported} == set(seen)
+    masked = 0
+    for record in exported:
+        node = seen[to_global_id("Referral", uuid.UUID(record["id"]))]
+        contact = record["customerProfile"]["team"][0]
+        assert (contact["email"], contact["phoneNumber"]) == (
+            node["customerProfile"]["contact"]["email"],
+            node["customerProfile"]["contact"]["phoneNumber"],
+        )
+        assert record["externalReferenceId"] == node["externalReferenceId"]
+        assert record["substatus"].upper() == node["substatus"]
+        masked += contact["email"] is None
+    assert 0 < masked < len(exported)
