@@ -9,12 +9,12 @@ order, so memory stays bounded by one page whatever the number of referrals.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db import reads
 from db.access import Viewer
@@ -52,7 +52,8 @@ async def visible_referrals(
 ) -> AsyncIterator[list[ReferralParts]]:
     """Every referral the viewer sees, oldest first, one page (a list) at a time.
 
-    Each page is read on a connection of its own and let go before the next is read.
+    Each page is read on a connection of its own and let go before the next is read: seven
+    statements a page (the page, then each part of its referrals, batched), whatever its size.
     """
     after: Position | None = None
     while True:
@@ -73,7 +74,9 @@ async def visible_referrals(
         after = Position(last.created_date, last.id)
 
 
-async def _parts(conn: Any, viewer: Viewer, rows: Any) -> list[ReferralParts]:
+async def _parts(
+    conn: AsyncConnection, viewer: Viewer, rows: Sequence[Row[Any]]
+) -> list[ReferralParts]:
     ids = [row.id for row in rows]
     profiles = await reads.customer_profiles_by_referral(conn, viewer, ids)
     requirements = await reads.requirements_by_referral(conn, viewer, ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import uuid
 from collections import Counter
@@ -176,10 +177,12 @@ async def _import_line(
     report: _Report,
 ) -> None:
     try:
-        record = from_partner_center(loads(line))
-    except ValueError as error:  # json.JSONDecodeError
+        data = loads(line)
+    except json.JSONDecodeError as error:
         report.refuse(number, f"not a JSON object: {error}")
         return
+    try:
+        record = from_partner_center(data)
     except FormatRefusal as error:
         report.refuse(number, "; ".join(f"{where} {message}" for where, message in error.errors))
         return

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from db.access import Viewer
 from db.engine import Database
@@ -31,8 +32,21 @@ async def test_pages_cover_what_the_organization_sees_once_oldest_first(
             for i in range(17)
         ]
         await make_referral(conn, other, created=START)  # not shared: never exported
-    pages = [page async for page in visible_referrals(database.engine, _viewer(owner), page_size=5)]
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        viewer = _viewer(owner)
+        pages = [page async for page in visible_referrals(database.engine, viewer, page_size=5)]
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
     assert [len(page) for page in pages] == [5, 5, 5, 2]
+    # Seven statements a page: the page, its profiles, requirements, information,
+    # participants, their users and their organizations.
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 4 * 7
     assert [parts.referral.id for page in pages for parts in page] == mine
     assert await count_visible(database.engine, _viewer(owner)) == 17
 
