@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from db.demo import customers, places, plan, story
+from db.demo import customers, partner_center, places, plan, story
 from db.demo.batch import Batch, Row
 from db.demo.draws import Draws
 from db.demo.organizations import DEMO_ORGANIZATIONS, DemoOrganization, DemoSize
@@ -78,14 +78,19 @@ class Generator(Draws):
         at = plan.at
         referral_id = self.random_id()
         customer = customers.customer(self, referral_id, batch)
+        batch.profiles[-1].update(
+            partner_center.profile_fields(referral_id, customer.country.code, customer.city.state)
+        )
+        source = rng.choices(_SOURCES, _SOURCE_WEIGHTS)[0]
         batch.referrals.append(
             {
                 "id": referral_id,
                 "name": f"{customer.short_name} \N{EN DASH} {customer.deal}",
                 "status": story.status,
                 "status_reason": story.status_reason,
-                "referral_source": rng.choices(_SOURCES, _SOURCE_WEIGHTS)[0],
+                "referral_source": source,
                 "owner_organization_id": DEMO_ORGANIZATIONS[cast.owner].id,
+                **partner_center.referral_fields(referral_id, cast.owner, source, len(story.orgs)),
                 "version": story.version,
                 "created_date": plan.created,
                 "updated_date": at(story.activities[-1].offset),
