@@ -164,6 +164,21 @@ async def test_round_trip_of_demo_data_reproduces_every_referral_field(
     )
     assert {r["direction"] for r in kept} == {"Outgoing", "Incoming"}
     assert {r["substatus"] for r in kept} >= {"Pending", "Accepted", "Won", "Lost"}
+    # What the round trip covers: Partner Center's fields, with and without values.
+    profiles = [r["customerProfile"] for r in kept]
+    assert {r["type"] for r in kept} == {"Independent", "Shared"}
+    assert {r["qualification"] for r in kept} == {
+        "None",
+        "Direct",
+        "MarketingQualified",
+        "SalesQualified",
+    }
+    assert {r["externalReferenceId"] is None for r in kept} == {True, False}
+    assert {bool(r["target"]) for r in kept} == {True, False}
+    assert {v for r in kept for v in r["consent"].values()} == {True, False}
+    assert {p["size"] is None for p in profiles} == {True, False}
+    assert {p["address"]["region"] is None for p in profiles} == {True, False}
+    assert {p["address"]["state"] is None for p in profiles} == {True, False}
 
     second = await export(database_url, OWNER.id, tmp_path / "second.jsonl")
     assert len(second) == len(kept)
@@ -175,6 +190,10 @@ async def test_round_trip_of_demo_data_reproduces_every_referral_field(
         assert after["team"] == [
             {"firstName": "Avery", "lastName": "Brooks", "email": OWNER.demo_user_email}
         ]
+    # Again: each is known by its externalReferenceId, or else by its ID in the source.
+    again = await import_file(database_url, tmp_path / "first.jsonl", OWNER.id)
+    summary = f"0 created, {len(kept)} already present, {len(expected_refusals)} refused."
+    assert summary in again.output
 
 
 async def test_a_partner_center_record_imports_with_its_fields_and_notes(
