@@ -13,7 +13,14 @@ from typing import Annotated, TextIO, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from api.settings import Settings
 from api.transport.view import utc_now
@@ -43,13 +50,14 @@ OrganizationOption = Annotated[
 ]
 
 
-def _progress() -> Progress:
-    """A progress bar on stderr, shown only on a terminal: a redirected run prints no bar."""
+def _progress(*, in_bytes: bool = False) -> Progress:
+    """A progress bar on stderr, shown only on a terminal: a redirected run prints no bar.
+    While it shows, what the command prints goes above it."""
     console = Console(stderr=True)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        DownloadColumn() if in_bytes else MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=console,
         disable=not console.is_terminal,
@@ -123,8 +131,6 @@ def import_(
 ) -> None:
     """Create referrals from Partner Center Referral JSON Lines, as createReferral would."""
     report = _with_database(lambda database: _import(database, file, organization, as_user))
-    for line in report.lines:
-        typer.echo(line)
     for title, fields in (
         ("Ignored read-only fields (an import assigns its own)", report.read_only),
         ("Ignored fields this API does not store", report.not_stored),
@@ -140,15 +146,16 @@ def import_(
 
 
 class _Report:
+    """What an import did, told line by line as it goes (nothing kept per line) and counted."""
+
     def __init__(self) -> None:
-        self.lines: list[str] = []
         self.created = self.present = self.refused = 0
         self.read_only: Counter[str] = Counter()
         self.not_stored: Counter[str] = Counter()
 
     def refuse(self, number: int, reason: str) -> None:
         self.refused += 1
-        self.lines.append(f"line {number}: refused: {reason}")
+        typer.echo(f"line {number}: refused: {reason}")
 
 
 async def _import(
@@ -159,7 +166,8 @@ async def _import(
         await _require_user(database, organization, as_user)
     report = _Report()
     size = await asyncio.to_thread(lambda: file.stat().st_size)
-    with _progress() as progress, file.open(encoding="utf-8") as lines:
+    # Counted in bytes read: the number of records is not known before reading them all.
+    with _progress(in_bytes=True) as progress, file.open(encoding="utf-8") as lines:
         task = progress.add_task("Importing", total=size)
         for number, line in enumerate(lines, start=1):
             progress.advance(task, len(line.encode()))
@@ -210,7 +218,7 @@ async def _import_line(
         report.created += 1
     else:
         report.present += 1
-        report.lines.append(f"line {number}: already present as referral {imported.referral_id}")
+        typer.echo(f"line {number}: already present as referral {imported.referral_id}")
 
 
 async def _require_user(database: Database, organization: uuid.UUID, user: uuid.UUID) -> None:
