@@ -36,7 +36,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from api.context import Context
-from api.errors import ErrorCode, OperationError, log_outage
+from api.errors import ErrorCode, OperationError, errors_log
 from api.guards.budget import (
     InMemoryRateLimitStore,
     RateLimited,
@@ -185,8 +185,13 @@ class OperationGuards(SchemaExtension):
             )
         except RateLimitUnavailable as refusal:
             # Not let through uncounted: an outage of the store is the API's outage.
-            if refusal.__cause__ is not None:
-                log_outage(refusal.__cause__, context.request_id, "rate limit")
+            cause = refusal.__cause__
+            errors_log.warning(
+                "rate limit store unavailable (request %s): %s: %s",
+                context.request_id,
+                type(cause).__name__,
+                str(cause).partition("\n")[0],
+            )
             return refusal
         # Published for the `rateLimit` field and the X-RateLimit-* headers.
         self.rate_limit = context.rate_limit = state
