@@ -205,4 +205,3 @@ async def test_redis_stopped_and_started_under_two_workers(
             back = [await workers[i % 2].post(QUERY, actor=actor) for i in range(2)]
             assert [r.status_code for r in back] == [200, 200]  # the first request succeeds
             assert [_seen(r)["used"] for r in back] == [1, 2]
-
