@@ -32,11 +32,13 @@ def rate_limit_store(settings: Settings) -> RateLimitStore:
     if settings.redis_url is not None:
         return RedisRateLimitStore(settings.redis_url, settings.rate_limit_points, window)
     if make_url(settings.database_url).get_backend_name() == "postgresql":
+        # A charge holds its connection for one statement: a quarter of the data pool's
+        # connections (at least 2, as many again in overflow) admits thousands a second.
         return PostgresRateLimitStore(
             settings.database_url,
             settings.rate_limit_points,
             window,
-            pool_size=settings.db_pool_size,
+            pool_size=max(2, settings.db_pool_size // 4),
         )
     return InMemoryRateLimitStore(settings.rate_limit_points, window)
 
