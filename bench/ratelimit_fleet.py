@@ -49,13 +49,16 @@ class Run:
         admitted, refused = self.statuses.get(200, 0), self.statuses.get(429, 0)
         others = {s: n for s, n in self.statuses.items() if s not in (200, 429)}
         total = sum(self.statuses.values())
-        rate = f"{admitted / self.spent_after:.0f}/s" if self.spent_after else "-"
+        if refused and self.spent_after:
+            pace = f"admitted {admitted / self.spent_after:.0f}/s until spent at "
+            pace += f"{self.spent_after:.1f} s"
+        else:
+            pace = "the budget was not spent within the run"
         return (
-            f"{self.store:<22} {self.workers} worker(s): admitted {admitted} of limit {points} "
+            f"{self.store:<23} {self.workers} worker(s): admitted {admitted} of limit {points} "
             f"({admitted / points:.2f} x), refused {refused}"
             + (f", others {others}" if others else "")
-            + f"; admitted {rate} until the budget was spent ({self.spent_after or 0:.1f} s), "
-            f"{total / self.seconds:.0f} requests/s overall"
+            + f"; {pace}; {total / self.seconds:.0f} requests/s overall"
         )
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from api.errors import ErrorCode
 from api.guards.budget import (
@@ -126,6 +126,24 @@ async def test_a_postgresql_charge_is_one_statement_outside_any_transaction(
     assert len(sent) == 5
     assert all(s.lstrip().startswith("INSERT INTO rate_limit_window") for s in sent)
     assert driver == []  # no BEGIN, COMMIT or ROLLBACK: one round trip each
+
+
+@pytest.mark.parametrize("stores", ["postgresql"], indirect=True)
+async def test_the_postgresql_table_is_unlogged_with_room_for_hot_updates(
+    stores: StoreFactory,
+) -> None:
+    store = stores(10)
+    assert isinstance(store, PostgresRateLimitStore)
+    async with store.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT relpersistence::text AS relpersistence, reloptions FROM pg_class "
+                    "WHERE relname = 'rate_limit_window'"
+                )
+            )
+        ).one()
+    assert (row.relpersistence, row.reloptions) == ("u", ["fillfactor=50"])
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "redis"])
