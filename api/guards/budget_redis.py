@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ReadOnlyError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.guards.budget import RateLimitState, RateLimitUnavailable
@@ -92,8 +92,15 @@ class RedisRateLimitStore:
         )
         try:
             reply = await self.client.eval(CHARGE, 1, f"{KEY_PREFIX}{organization_id}", *arguments)
-        except (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OSError) as error:
-            # Down, unreachable, loading its data, or a replica after a failover.
+        except (
+            RedisConnectionError,
+            RedisTimeoutError,
+            ReadOnlyError,
+            OutOfMemoryError,
+            OSError,
+        ) as error:
+            # Down, unreachable, refusing our credentials, loading its data, a replica after a
+            # failover, or full (maxmemory): a retry may succeed once someone fixes it.
             raise RateLimitUnavailable(UNAVAILABLE) from error
         used, reset, admitted = (int(value) for value in reply)
         return RateLimitState(cost, self.limit, used, _EPOCH + reset * _MS, admitted == 1)

@@ -19,11 +19,14 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from api.app import create_app
+from api.auth.tokens import mint_token
 from api.guards.budget import RateLimitStore
 from api.guards.budget_stores import PostgresRateLimitStore
 from api.settings import Settings
+from tests.api.guards.test_extension import SMALL_EVENTS, _refusal_over_the_socket
 from tests.conftest import START
 from tests.factories import make_actor
+from tests.graphql_socket import GraphQLSocket, hub, serving
 from tests.helpers import Actor, Api, MovableClock
 from tests.redis_server import PrivateRedis, closed_port, private_redis
 
@@ -205,3 +208,21 @@ async def test_redis_stopped_and_started_under_two_workers(
             back = [await workers[i % 2].post(QUERY, actor=actor) for i in range(2)]
             assert [r.status_code for r in back] == [200, 200]  # the first request succeeds
             assert [_seen(r)["used"] for r in back] == [1, 2]
+
+
+async def test_a_subscription_is_refused_while_redis_is_unreachable(
+    settings: Settings, clock: MovableClock
+) -> None:
+    unreachable = dataclasses.replace(settings, redis_url=f"redis://127.0.0.1:{closed_port()}/0")
+    app = create_app(unreachable, clock=clock)
+    async with LifespanManager(app), serving(app) as base:
+        async with app.state.database.engine.begin() as conn:
+            owner = await make_actor(conn)
+        token = mint_token(
+            unreachable, organization_id=owner.organization_id, user_id=owner.user_id, now=clock()
+        )
+        async with GraphQLSocket.open(base) as socket_:
+            await socket_.init(token)
+            code = await _refusal_over_the_socket(socket_, SMALL_EVENTS, "1")
+            assert code == "SERVICE_UNAVAILABLE"
+            assert len(hub(app)) == 0  # it never started
