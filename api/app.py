@@ -14,6 +14,8 @@ from starlette.routing import Route, WebSocketRoute
 
 from api.context import Clock
 from api.graph.subscriptions.hub import EventHub, delivering
+from api.guards.budget import RateLimitStore
+from api.guards.budget_stores import rate_limit_store
 from api.observability import exposition
 from api.observability.pool_metrics import instrument_pool
 from api.observability.request_metrics import RequestMetrics
@@ -51,10 +53,15 @@ def create_app(
     *,
     clock: Clock = utc_now,
     graphiql_token: TokenProvider | None = None,
+    rate_limits: RateLimitStore | None = None,
 ) -> Starlette:
     """The app; `graphiql_token` fills in the GraphiQL page's Authorization header (none given,
-    the page has none: the CLI's development server gives a demo organization's)."""
+    the page has none: the CLI's development server gives a demo organization's).
+    `rate_limits` counts the rate limit's points (none given, the one the settings call for:
+    api.guards.budget_stores); the app closes it when it stops."""
     settings = settings or Settings.from_env()
+    # Shared by every worker unless the database is SQLite; it connects on its first charge.
+    store = rate_limits or rate_limit_store(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -71,13 +78,14 @@ def create_app(
             async with delivering(database, app.state.events):
                 yield
         finally:
+            await store.close()
             await database.dispose()
             exposition.worker_stopped()
 
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    view = GraphQLView(settings, clock, graphiql_token=graphiql_token)
+    view = GraphQLView(settings, clock, graphiql_token=graphiql_token, rate_limits=store)
     return Starlette(
         # The view answers every method itself: 405 with `Allow` and a GraphQL error body.
         routes=[

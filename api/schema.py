@@ -20,6 +20,7 @@ from api.graph.mutations import Mutation
 from api.graph.nodes import NODE_TYPES
 from api.graph.queries import Query
 from api.graph.subscriptions import SocketOperations, Subscription
+from api.guards.budget import RateLimitStore
 from api.guards.extension import operation_guards
 from api.observability.operation_metrics import OperationMetrics
 from api.observability.tracing import tracing_extensions
@@ -98,10 +99,13 @@ class ReferralsSchema(strawberry.Schema):
         log_unexpected(errors, execution_context.context if execution_context else None)
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    """The schema with the limits of `settings` (defaults when exporting the SDL)."""
+def build_schema(
+    settings: Settings | None = None, *, rate_limits: RateLimitStore | None = None
+) -> strawberry.Schema:
+    """The schema with the limits of `settings` (defaults when exporting the SDL), charging
+    operations to `rate_limits` (the app's store; this process's memory if none)."""
     settings = settings or Settings()
-    guards = operation_guards(settings)
+    guards = operation_guards(settings, rate_limits)
     return ReferralsSchema(
         query=Query,
         mutation=Mutation,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
+from urllib.parse import urlsplit
 
 from api.guards.budget import most_points
 
@@ -44,6 +45,9 @@ class Settings:
     # Per-organization rate limit in GitHub's points (api.guards.budget), per fixed window.
     rate_limit_points: int = RATE_LIMIT_POINTS
     rate_limit_window_seconds: int = 60
+    # Where every worker counts those points (api.guards.budget_stores): Redis when set, else
+    # PostgreSQL when the database is, else (SQLite, one process) memory. It may hold a password.
+    redis_url: str | None = field(default=None, repr=False)
     max_body_bytes: int = 1024 * 1024
     batching: bool = False
     max_batch_operations: int = 10
@@ -103,6 +107,7 @@ class Settings:
             max_cost=_int(env, "MAX_QUERY_COST", 50_000, low=1),
             rate_limit_points=_int(env, "RATE_LIMIT_POINTS", RATE_LIMIT_POINTS, low=1),
             rate_limit_window_seconds=_int(env, "RATE_LIMIT_WINDOW_SECONDS", 60, low=1),
+            redis_url=_redis_url(env.get("REDIS_URL") or None),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 1024 * 1024, low=1024),
             batching=_bool(env, "BATCHING", False),
             max_batch_operations=_int(env, "MAX_BATCH_OPERATIONS", 10, low=1),
@@ -158,6 +163,33 @@ def check_jwt_secret(settings: Settings) -> None:
         raise SettingsError(
             "JWT_SECRET must be set in production; the development secret is public"
         )
+
+
+def _redis_url(url: str | None) -> str | None:
+    """REDIS_URL as redis-py reads it: redis:// or rediss:// with a host, or unix:// with a
+    path; an optional database number as the path (redis://host:6379/0)."""
+    if url is None:
+        return None
+    parsed = urlsplit(url)
+    problem = None
+    try:
+        parsed.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        problem = "its port is not a number"
+    if problem is None and parsed.scheme in ("redis", "rediss"):
+        database = parsed.path.lstrip("/")
+        if not parsed.hostname:
+            problem = "it names no host"
+        elif database and not database.isdigit():
+            problem = f"its path must be a database number, not {parsed.path!r}"
+    elif problem is None and parsed.scheme == "unix":
+        problem = None if parsed.path else "it names no socket path"
+    elif problem is None:
+        problem = "its scheme must be redis://, rediss:// or unix://"
+    if problem is not None:
+        # The URL itself is not repeated: it may hold a password.
+        raise SettingsError(f"REDIS_URL is not a Redis URL: {problem}")
+    return url
 
 
 def _origins(raw: str) -> tuple[str, ...]:

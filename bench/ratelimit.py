@@ -5,8 +5,17 @@ data, for 20 s, then as many send a crawler's operation for a window (60 s); pri
 
     .venv/bin/python -m bench.ratelimit [--clients 16] [--seconds 20] [--crawl-seconds 60]
 
-Bounded: one uvicorn worker on 127.0.0.1, stopped by PID at the end; every client stops at the
-deadline.
+Does a fleet grant one budget? With `--fleet`, clients of one organization send a 1-point
+operation as fast as they can, for less than one window, to 1 and then 2 uvicorn workers over
+each shared store (PostgreSQL; Redis at `--redis-url`), and, for contrast, to 2 workers
+counting in memory (SQLite): it prints the operations admitted against the limit (load-
+independent: a shared store admits exactly `--points` whatever the workers) and the rates
+(which depend on the machine's load).
+
+    .venv/bin/python -m bench.ratelimit --fleet [--points 500] [--clients 32] [--seconds 15]
+
+Bounded: uvicorn on 127.0.0.1, stopped by PID at the end; every client stops at the deadline;
+the PostgreSQL database it creates is dropped.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from bench import ratelimit_fleet as fleet
 from bench.config import VAR_DIR
 from bench.seed import sqlite_url
 from bench.servers import running
@@ -94,7 +104,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--crawl-seconds", type=float, default=60.0)
+    parser.add_argument("--fleet", action="store_true", help="one budget over 1 and 2 workers")
+    parser.add_argument("--points", type=int, default=500, help="--fleet: RATE_LIMIT_POINTS")
+    parser.add_argument("--redis-url", default=fleet.REDIS_URL, help="--fleet: Redis to use")
     args = parser.parse_args()
+    if args.fleet:
+        fleet.main(args.points, args.clients, args.seconds, args.redis_url)
+        return
     directory = VAR_DIR / "ratelimit"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)

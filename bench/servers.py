@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,9 +173,11 @@ def running(
     workers: int,
     timeout_s: float,
     throttled: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
     """A uvicorn server of `app` ("ours" or "floor") until the block ends, stopped by PID;
-    with the default rate limit when `throttled`, else one that never refuses."""
+    with the default rate limit when `throttled`, else one that never refuses; `env` adds
+    settings (e.g. RATE_LIMIT_POINTS, REDIS_URL)."""
     port = free_port()
     logs = VAR_DIR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -188,6 +190,7 @@ def running(
         "GRAPHIQL": "false",
         "PYTHONPATH": str(ROOT),
         **({} if throttled else UNTHROTTLED_ENV),
+        **(env or {}),
     }
     command = [
         sys.executable,

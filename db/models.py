@@ -9,6 +9,7 @@ from enum import Enum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -389,3 +390,21 @@ class RegisteredOperation(SQLModel, table=True):
     created_date: datetime = Field(sa_column=_timestamp())
     # Written at most once per db.persisted.LAST_USED_PRECISION per worker, not per request.
     last_used_date: datetime = Field(sa_column=_timestamp())
+
+
+class RateLimitWindow(SQLModel, table=True):
+    """An organization's current rate-limit window, shared by every worker (PostgreSQL only:
+    on SQLite the one process counts in memory). One row per organization, overwritten in
+    place when its window has ended, so nothing needs sweeping; migration 0011 makes it
+    UNLOGGED on PostgreSQL (db.rate_limits says why)."""
+
+    __tablename__ = "rate_limit_window"
+
+    # No foreign key: a token's organization need not have a row, and a charge must not lock
+    # the organization's row.
+    organization_id: uuid.UUID = Field(primary_key=True)
+    reset_at: datetime = Field(sa_column=_timestamp())
+    used: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # Whether the statement that last wrote the row admitted its operation: RETURNING sees
+    # only the new row, and a refusal leaves `used` as it was.
+    admitted: bool = Field(nullable=False)

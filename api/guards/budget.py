@@ -7,8 +7,9 @@ each time it is fetched (so `referrals(first: 100) { nodes { activities(first: 1
 hundreds. Each organization may spend `limit` points per window; the window starts with its
 first operation and `reset_at` ends it.
 
-The store is an interface: this worker's memory now (N workers allow N budgets), a store
-shared by every worker (PostgreSQL, Redis) later.
+The store is an interface (api.guards.budget_stores picks one): every worker shares one budget
+through PostgreSQL or Redis; only SQLite's single process keeps it in memory. A store that cannot
+be reached refuses the operation as an outage (503), never lets it through uncounted.
 """
 
 from __future__ import annotations
@@ -72,13 +73,28 @@ class RateLimited(OperationError):
         )
 
 
+class RateLimitUnavailable(OperationError):
+    """The store that counts the points cannot be reached: the operation did not run, as
+    when the database is down (the view answers 503 with Retry-After; clients retry)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ErrorCode.SERVICE_UNAVAILABLE)
+
+
 class RateLimitStore(Protocol):
-    """Where each organization's points are counted; async so that a shared store fits."""
+    """Where each organization's points are counted; async so that a shared store fits.
+
+    A refused operation spends nothing. A shared store raises RateLimitUnavailable (from the
+    driver's error) when it cannot be reached."""
 
     async def charge(
         self, organization_id: uuid.UUID, cost: int, *, now: datetime, dry_run: bool = False
     ) -> RateLimitState:
         """Spend `cost` points if they fit in the window (not when `dry_run`), and tell."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections (the app's lifespan ends)."""
         ...
 
 
@@ -89,7 +105,7 @@ class _Window:
 
 
 class InMemoryRateLimitStore:
-    """Fixed windows per organization, in this worker's memory."""
+    """Fixed windows per organization, in this worker's memory: for SQLite's one process."""
 
     def __init__(self, limit: int, window: timedelta) -> None:
         self.limit = limit
@@ -110,6 +126,9 @@ class InMemoryRateLimitStore:
         if allowed and not dry_run:
             window.used += cost
         return RateLimitState(cost, self.limit, window.used, window.reset_at, allowed)
+
+    async def close(self) -> None:
+        self._windows.clear()
 
     def _sweep(self, now: datetime) -> None:
         for organization_id in [k for k, w in self._windows.items() if w.reset_at <= now]:

@@ -10,7 +10,8 @@ Cheapest first, each before the work it protects, as Strawberry's hooks run them
 4. the node limit: an operation that may load more than MAX_QUERY_COST objects is refused
    before any SQL runs (api.guards.cost);
 5. the rate limit: the organization is charged the operation's points, or the operation is
-   refused with RateLimited (api.guards.budget), which the view answers 429.
+   refused with RateLimited (api.guards.budget), which the view answers 429; a store that
+   cannot be reached refuses it with RateLimitUnavailable, which the view answers 503.
 A refused query or mutation gets its refusal as its result; a refused subscription raises it,
 so that no transport starts it (Strawberry's subscribe ignores a result set here).
 """
@@ -35,12 +36,13 @@ from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from api.context import Context
-from api.errors import ErrorCode, OperationError
+from api.errors import ErrorCode, OperationError, errors_log
 from api.guards.budget import (
     InMemoryRateLimitStore,
     RateLimited,
     RateLimitState,
     RateLimitStore,
+    RateLimitUnavailable,
     points,
 )
 from api.guards.cost import Requested, actual_cost, requested
@@ -177,9 +179,20 @@ class OperationGuards(SchemaExtension):
         if not isinstance(context, Context):
             return None
         now = context.viewer.now
-        state = await self.store.charge(
-            context.viewer.organization_id, points(cost.requests), now=now
-        )
+        try:
+            state = await self.store.charge(
+                context.viewer.organization_id, points(cost.requests), now=now
+            )
+        except RateLimitUnavailable as refusal:
+            # Not let through uncounted: an outage of the store is the API's outage.
+            cause = refusal.__cause__
+            errors_log.warning(
+                "rate limit store unavailable (request %s): %s: %s",
+                context.request_id,
+                type(cause).__name__,
+                str(cause).partition("\n")[0],
+            )
+            return refusal
         # Published for the `rateLimit` field and the X-RateLimit-* headers.
         self.rate_limit = context.rate_limit = state
         context.node_count = cost.nodes
@@ -208,12 +221,15 @@ def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | 
     return next((o for o in operations if o.name and o.name.value == name), None)
 
 
-def operation_guards(settings: Settings) -> Callable[[], OperationGuards]:
+def operation_guards(
+    settings: Settings, store: RateLimitStore | None = None
+) -> Callable[[], OperationGuards]:
     """The schema's guards: one extension per operation, sharing the schema's document cache
-    (validation results depend on its rules) and its organizations' rate-limit windows."""
+    (validation results depend on its rules) and the app's rate-limit store (api.app picks
+    it; this process's memory when none is given, as for exporting the schema)."""
     documents = DocumentCache()
     rules = validation_rules(settings)
-    store = InMemoryRateLimitStore(
+    store = store or InMemoryRateLimitStore(
         settings.rate_limit_points, timedelta(seconds=settings.rate_limit_window_seconds)
     )
     return lambda: OperationGuards(settings, documents=documents, rules=rules, store=store)

@@ -33,6 +33,7 @@ from api.errors import AuthenticationError, is_outage, log_outage
 from api.graph.subscriptions import SocketContext, TextWebSocketAdapter
 from api.guards import document_size
 from api.guards import responses as guards
+from api.guards.budget import RateLimitStore
 from api.observability.requests import request_id_from
 from api.schema import build_schema
 from api.settings import Settings
@@ -73,10 +74,15 @@ class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextWebSocketAdapter
 
     def __init__(
-        self, settings: Settings, clock: Clock, *, graphiql_token: TokenProvider | None = None
+        self,
+        settings: Settings,
+        clock: Clock,
+        *,
+        graphiql_token: TokenProvider | None = None,
+        rate_limits: RateLimitStore | None = None,
     ) -> None:
         super().__init__(
-            build_schema(settings),
+            build_schema(settings, rate_limits=rate_limits),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
             # Subscriptions (api.graph.subscriptions): graphql-transport-ws only; cross-origin pages

@@ -79,3 +79,36 @@ def test_the_quota_settings_come_from_the_environment_and_are_checked() -> None:
         Settings.from_env(
             {"APQ_MAX_DOCUMENT_BYTES": "65536", "APQ_MAX_BYTES_PER_ORGANIZATION": "32768"}
         )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:6379/0",
+        "redis://:secret@cache.internal:6380",
+        "rediss://user:secret@cache.internal/2",
+        "unix:///run/redis/redis.sock?db=1",
+    ],
+)
+def test_redis_url_is_taken_as_redis_py_reads_it(url: str) -> None:
+    assert Settings.from_env({"REDIS_URL": url}).redis_url == url
+    assert Settings.from_env({}).redis_url is None
+    assert Settings.from_env({"REDIS_URL": ""}).redis_url is None  # unset, as in a .env file
+    assert "secret" not in repr(Settings.from_env({"REDIS_URL": url}))
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("127.0.0.1:6379", "its scheme must be redis://, rediss:// or unix://"),
+        ("http://:hunter2@cache:6379", "its scheme must be"),
+        ("redis://:6379/0", "it names no host"),
+        ("redis://cache:port/0", "its port is not a number"),
+        ("redis://cache:6379/zero", "its path must be a database number"),
+        ("unix://", "it names no socket path"),
+    ],
+)
+def test_a_bad_redis_url_is_refused_without_repeating_it(url: str, problem: str) -> None:
+    with pytest.raises(SettingsError, match=f"REDIS_URL is not a Redis URL: {problem}") as raised:
+        Settings.from_env({"REDIS_URL": url})
+    assert "hunter2" not in str(raised.value)
