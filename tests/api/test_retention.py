@@ -25,7 +25,10 @@ async def _append(database: Database, *when: datetime) -> list[uuid.UUID]:
     async with database.engine.begin() as conn:
         await event_log.append(
             conn,
-            [PendingEvent(i, uuid.uuid4(), ActivityType.UPDATED, at) for i, at in zip(ids, when)],
+            [
+                PendingEvent(i, uuid.uuid4(), ActivityType.UPDATED, at)
+                for i, at in zip(ids, when, strict=True)
+            ],
         )
     return ids
 
