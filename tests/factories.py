@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db import events
 from db.models import ActivityType, ParticipantStatus, ReferralSource, ReferralStatus
 from db.tables import (
     additional_information,
@@ -202,6 +205,20 @@ async def make_activity(
         to_status=to_status,
         note=note,
     )
+
+
+@asynccontextmanager
+async def logged_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A transaction whose activities are appended to the event log at its end, and whose
+    commit wakes this process's event listeners, as the write path does."""
+    async with engine.begin() as conn:
+        outbox = events.Outbox.open(conn)
+        try:
+            yield conn
+            await outbox.seal()
+        finally:
+            outbox.close()
+    outbox.committed(engine)
 
 
 def new_referral(**overrides: Any) -> dict[str, Any]:
