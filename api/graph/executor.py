@@ -1,0 +1,207 @@
+"""The planned executor: graphql-core's executor, completing plain-data fields directly.
+
+graphql-core resolves every field alike: a path, a resolve info, the resolver through
+Strawberry's wrapper, an awaitable check, then completion by type, about twenty calls for a
+string read off an object. A 100-referral page has some four thousand fields, three quarters
+of them plain data. Here each selection gets its plan once (api.graph.plan) and its
+plain-data fields are read and coerced directly; every other field, and any value the plan
+cannot complete without an error, goes through graphql-core's own `execute_field`, so
+resolvers, loaders, errors and their paths are graphql-core's.
+
+Where an extension wraps every resolver (tracing's resolver spans), nothing is planned: its
+spans would change. Subscriptions and mutations' serial root fields stay graphql-core's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from graphql import GraphQLObjectType, Undefined
+from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
+from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from api.graph.plan import Kind, Plan, Plans, Step
+
+_FALLBACK = object()  # the plan cannot complete this value: graphql-core's execute_field does
+
+
+class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor with planned plain-data fields; `plans` is the schema's
+    (a subclass per schema, `planned_executor`)."""
+
+    plans: ClassVar[Plans]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        # A middleware (an extension's `resolve`) must see every field: no plan then.
+        self._planning = manager is None or not manager.middlewares
+        self._selection_plans: dict[int, tuple[GroupedFieldSet, Plan]] = {}
+
+    def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> Plan | None:
+        if not self._planning:
+            return None
+        known = self._selection_plans.get(id(fields))
+        if known is not None:
+            return known[1]
+        plan = self.plans.plan(parent_type, fields)
+        # Kept with its field set, so that the id stays this set's while the operation runs.
+        self._selection_plans[id(fields)] = (fields, plan)
+        return plan
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        plan = self._plan(parent_type, grouped_field_set)
+        if plan is None or not plan.planned:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        # graphql-core's execute_fields, with planned steps completed in place.
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for step, (response_name, details) in zip(
+                plan.steps, grouped_field_set.items(), strict=True
+            ):
+                if step.kind is not Kind.STANDARD:
+                    value = self._complete_planned(
+                        step, parent_type, source_value, path, response_name, details
+                    )
+                    if value is not _FALLBACK:
+                        results[response_name] = value
+                        if step.kind is Kind.OBJECT and is_awaitable(value):
+                            awaitable_fields.append(response_name)
+                        continue
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    details,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return _gather_fields(results, awaitable_fields)
+
+    def _complete_planned(
+        self,
+        step: Step,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        response_name: str,
+        details: list[FieldDetails],
+    ) -> Any:
+        """The completed value of a planned field, or _FALLBACK for graphql-core to give."""
+        try:
+            value = step.get(source, step.attribute)  # type: ignore[misc]
+        except Exception:
+            return _FALLBACK
+        if value is None:
+            return _FALLBACK if step.non_null else None
+        if isinstance(value, Exception) or self.is_awaitable(value):
+            return _FALLBACK
+        if step.kind is Kind.LEAF:
+            return _leaf(step, value)
+        if step.kind is Kind.LEAF_LIST:
+            return _leaf_list(step, value, self.is_awaitable)
+        return self._object(step, value, Path(path, response_name, parent_type.name), details)
+
+    def _object(
+        self,
+        step: Step,
+        value: Any,
+        field_path: Path,
+        details: list[FieldDetails],
+    ) -> Any:
+        """An object-typed plain-data field: its selection, as `execute_field` would run it
+        once its resolver returned `value` (a type without `is_type_of`)."""
+        object_type, field_type = step.object_type, step.field_type
+        assert object_type is not None
+        assert field_type is not None
+        try:
+            completed = self.collect_and_execute_subfields(
+                object_type, details, field_path, value, None
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_type, details, field_path)
+            return None
+        if self.is_awaitable(completed):
+            return self._await_object(completed, field_type, details, field_path)
+        return completed
+
+    async def _await_object(
+        self, completed: Awaitable[Any], field_type: Any, details: list[FieldDetails], path: Path
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_type, details, path)
+            return None
+
+
+def _leaf(step: Step, value: Any) -> Any:
+    try:
+        coerced = step.coerce(value)  # type: ignore[misc]
+    except Exception:
+        return _FALLBACK
+    if coerced is None or coerced is Undefined:
+        return _FALLBACK
+    return coerced
+
+
+def _leaf_list(step: Step, value: Any, is_awaitable: Callable[[Any], bool]) -> Any:
+    if type(value) is not list:  # other iterables, e.g. async ones: graphql-core's
+        return _FALLBACK
+    coerce = step.coerce
+    assert coerce is not None
+    completed: list[Any] = []
+    for item in value:
+        if item is None:
+            if step.item_non_null:
+                return _FALLBACK
+            completed.append(None)
+            continue
+        if isinstance(item, Exception) or is_awaitable(item):
+            return _FALLBACK
+        try:
+            coerced = coerce(item)
+        except Exception:
+            return _FALLBACK
+        if coerced is None or coerced is Undefined:
+            return _FALLBACK
+        completed.append(coerced)
+    return completed
+
+
+async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
+    """graphql-core's execute_fields' tail: await the fields that are awaitable."""
+    if len(awaitable_fields) == 1:
+        field = awaitable_fields[0]
+        results[field] = await results[field]
+    else:
+        awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+        results.update(zip(awaitable_fields, awaited, strict=True))
+    return results
+
+
+def planned_executor() -> type[PlannedExecutor]:
+    """An executor class with plans of its own: one per schema."""
+    return type("SchemaPlannedExecutor", (PlannedExecutor,), {"plans": Plans()})

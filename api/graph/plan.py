@@ -1,0 +1,181 @@
+"""Plans: how each selection of an operation goes from Python objects to the response.
+
+A plan is built once per selection (an object type and the fields an operation selects on it,
+as graphql-core collected them) and kept per schema, so an operation seen before reuses it.
+For each field it says whether the planned executor (api.graph.executor) may complete it
+directly, and how:
+
+- LEAF: a plain-data field (no resolver, no arguments, no field extension) of a scalar or
+  enum type: the attribute, coerced by the type, with no resolve info, path or awaitable;
+- LEAF_LIST: the same for a list of scalars or enums;
+- OBJECT: a plain-data field of an object type: the attribute, then its own selection;
+- STANDARD: everything else (resolvers, arguments, `__typename`, abstract types, directives
+  other than @include/@skip, fields unknown to the type): graphql-core's own `execute_field`.
+
+The planned path must give exactly what graphql-core gives, so it only takes values it can
+complete without an error; a value it cannot (null in a non-null field, an exception, an
+awaitable, a value the type refuses) goes through `execute_field` instead, which reports it
+as graphql-core always does (tests/api/graph/test_planner_differential.py compares both).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
+
+# Directives whose effect graphql-core has applied already when it collected the fields.
+_COLLECTION_DIRECTIVES = frozenset({"include", "skip"})
+MAX_PLANS = 512  # distinct selections kept per schema; frontends send a few dozen
+
+
+class Kind(Enum):
+    STANDARD = "standard"
+    LEAF = "leaf"
+    LEAF_LIST = "leaf list"
+    OBJECT = "object"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One response key of a selection and how to complete it."""
+
+    kind: Kind
+    get: Callable[[Any, str], Any] | None = None  # the field's default resolver (getattr)
+    attribute: str = ""  # the Python attribute it reads
+    non_null: bool = False  # the field's type is non-null
+    coerce: Callable[[Any], Any] | None = None  # the leaf type's (or list item's) coercion
+    item_non_null: bool = False  # LEAF_LIST: items are non-null
+    object_type: GraphQLObjectType | None = None  # OBJECT: the field's object type
+    field_type: GraphQLOutputType | None = None  # OBJECT: the field's type (maybe non-null)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The steps of one selection, in graphql-core's response order (the order of the
+    grouped field set it was built from, which the executor walks beside it)."""
+
+    steps: tuple[Step, ...]
+    planned: int  # steps that are not STANDARD
+
+
+def _basic_field(field: Any) -> tuple[Callable[[Any, str], Any], str] | None:
+    """(default resolver, attribute) of a Strawberry field without resolver, else None."""
+    resolve = field.resolve
+    if resolve is None or not getattr(resolve, "_is_default", False):
+        return None
+    definition = field.extensions.get("strawberry-definition")
+    get = getattr(definition, "default_resolver", None)
+    name = getattr(definition, "python_name", None)
+    if get is None or not isinstance(name, str) or definition.base_resolver is not None:
+        return None
+    if definition.extensions:
+        return None
+    return get, name
+
+
+def _step(parent: GraphQLObjectType, details: list[FieldDetails]) -> Step:
+    standard = Step(Kind.STANDARD)
+    node = details[0].node
+    if any(d.node.arguments for d in details) or any(
+        directive.name.value not in _COLLECTION_DIRECTIVES
+        for d in details
+        for directive in d.node.directives or ()
+    ):
+        return standard
+    field = parent.fields.get(node.name.value)
+    if field is None or field.args:
+        return standard
+    basic = _basic_field(field)
+    if basic is None:
+        return standard
+    get, attribute = basic
+    field_type: GraphQLOutputType = field.type
+    non_null = is_non_null_type(field_type)
+    inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    if is_leaf_type(inner):
+        return Step(
+            Kind.LEAF,
+            get,
+            attribute,
+            non_null,
+            inner.coerce_output_value,
+        )
+    if is_list_type(inner):
+        assert isinstance(inner, GraphQLList)
+        item = inner.of_type
+        item_non_null = is_non_null_type(item)
+        item = item.of_type if isinstance(item, GraphQLNonNull) else item
+        if is_leaf_type(item):
+            return Step(
+                Kind.LEAF_LIST,
+                get,
+                attribute,
+                non_null,
+                item.coerce_output_value,
+                item_non_null,
+            )
+        return standard
+    if is_object_type(inner) and not inner.is_type_of:
+        assert isinstance(inner, GraphQLObjectType)
+        return Step(Kind.OBJECT, get, attribute, non_null, object_type=inner, field_type=field_type)
+    return standard
+
+
+def build_plan(parent: GraphQLObjectType, fields: GroupedFieldSet) -> Plan:
+    steps = tuple(_step(parent, details) for details in fields.values())
+    return Plan(steps, sum(step.kind is not Kind.STANDARD for step in steps))
+
+
+class Plans:
+    """The plans of one schema, by selection: an LRU of at most `max_plans`.
+
+    A selection is keyed by its content (type, response names, field names), not by the
+    identity of its AST nodes: the same selection in another document, or in the same
+    document parsed again, shares its plan.
+    """
+
+    def __init__(self, max_plans: int = MAX_PLANS) -> None:
+        self.max_plans = max_plans
+        self._plans: OrderedDict[Hashable, Plan] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+    def plan(self, parent: GraphQLObjectType, fields: GroupedFieldSet) -> Plan:
+        key = (
+            parent.name,
+            tuple(
+                (name, tuple((d.node.name.value, _node_shape(d)) for d in details))
+                for name, details in fields.items()
+            ),
+        )
+        plan = self._plans.get(key)
+        if plan is not None:
+            self._plans.move_to_end(key)
+            return plan
+        plan = build_plan(parent, fields)
+        self._plans[key] = plan
+        if len(self._plans) > self.max_plans:
+            self._plans.popitem(last=False)
+        return plan
+
+
+def _node_shape(details: FieldDetails) -> tuple[bool, tuple[str, ...]]:
+    """What of a field node, besides its name, decides its step: arguments and directives."""
+    node = details.node
+    return bool(node.arguments), tuple(d.name.value for d in node.directives or ())
