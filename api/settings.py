@@ -73,7 +73,7 @@ class Settings:
     gc_tuning: bool = True
     # Plan each selection once and complete its plain-data fields directly (issue 14;
     # api.graph.executor); off: graphql-core's executor resolves every field.
-    query_planner: bool = False
+    query_planner: bool = True
 
     @property
     def is_production(self) -> bool:
@@ -129,7 +129,7 @@ class Settings:
             metrics=_bool(env, "METRICS", True),
             tracing=_bool(env, "TRACING", False),
             gc_tuning=_bool(env, "GC_TUNING", True),
-            query_planner=_bool(env, "QUERY_PLANNER", False),
+            query_planner=_bool(env, "QUERY_PLANNER", True),
         )
         for old in ("COST_BUDGET", "COST_BUDGET_REFILL_PER_SECOND"):
             if old in env:
