@@ -15,6 +15,7 @@ spans would change. Subscriptions and mutations' serial root fields stay graphql
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from graphql import GraphQLObjectType, Undefined
@@ -22,9 +23,29 @@ from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from api.graph.edges import PARTICIPANT_FIELDS, REFERRAL_FIELDS
+from api.graph.loaders import Loaders
+from api.graph.peek import PeekOnly
 from api.graph.plan import Kind, Plan, Plans, Step
+from db.access import Viewer
 
 _FALLBACK = object()  # the plan cannot complete this value: graphql-core's execute_field does
+_MAY_AWAIT = frozenset({Kind.OBJECT, Kind.LOADED, Kind.LOADED_LIST})
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedContext:
+    """All a loader-backed resolver reads of its context (api.graph.edges' fields)."""
+
+    viewer: Viewer
+    loaders: PeekOnly
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedInfo:
+    """All a loader-backed resolver reads of its info: the context."""
+
+    context: _PlannedContext
 
 
 class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -39,6 +60,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         # A middleware (an extension's `resolve`) must see every field: no plan then.
         self._planning = manager is None or not manager.middlewares
         self._selection_plans: dict[int, tuple[GroupedFieldSet, Plan]] = {}
+        self._peek_info: _PlannedInfo | None = None
 
     def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> Plan | None:
         if not self._planning:
@@ -72,13 +94,17 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             for step, (response_name, details) in zip(
                 plan.steps, grouped_field_set.items(), strict=True
             ):
-                if step.kind is not Kind.STANDARD:
-                    value = self._complete_planned(
-                        step, parent_type, source_value, path, response_name, details
+                kind = step.kind
+                if kind is not Kind.STANDARD:
+                    complete = (
+                        self._complete_loaded
+                        if kind is Kind.LOADED or kind is Kind.LOADED_LIST
+                        else self._complete_planned
                     )
+                    value = complete(step, parent_type, source_value, path, response_name, details)
                     if value is not _FALLBACK:
                         results[response_name] = value
-                        if step.kind is Kind.OBJECT and is_awaitable(value):
+                        if kind in _MAY_AWAIT and is_awaitable(value):
                             awaitable_fields.append(response_name)
                         continue
                 result = self.execute_field(
@@ -124,6 +150,108 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return _leaf_list(step, value, self.is_awaitable)
         return self._object(step, value, Path(path, response_name, parent_type.name), details)
 
+    def _complete_loaded(
+        self,
+        step: Step,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        response_name: str,
+        details: list[FieldDetails],
+    ) -> Any:
+        """A loader-backed field answered from what its loader holds, or _FALLBACK."""
+        info = self._planned_info()
+        if info is None:
+            return _FALLBACK
+        try:
+            value = step.resolver(source, info=info)  # type: ignore[misc]
+        except Exception:  # not loaded yet, or a fault the resolver reports again
+            return _FALLBACK
+        if self.is_awaitable(value) or isinstance(value, Exception):
+            close = getattr(value, "close", None)
+            if close is not None:
+                close()  # a coroutine never to be awaited
+            return _FALLBACK
+        if value is None:
+            return _FALLBACK if step.non_null else None
+        is_type_of = step.is_type_of
+        field_path = Path(path, response_name, parent_type.name)
+        if step.kind is Kind.LOADED:
+            if is_type_of is not None and is_type_of(value, None) is not True:
+                return _FALLBACK
+            return self._object(step, value, field_path, details)
+        if type(value) is not list:
+            return _FALLBACK
+        # Every item checked before any runs: there is no way back once one has.
+        if not all(_completable(step, item, self.is_awaitable) for item in value):
+            return _FALLBACK
+        return self._object_list(step, value, field_path, details)
+
+    def _object_list(
+        self, step: Step, items: list[Any], path: Path, details: list[FieldDetails]
+    ) -> Any:
+        """graphql-core's complete_list_value for a list of objects that passed their checks:
+        each item's selection, an item's error nulling the item (or the list, if non-null)."""
+        object_type, field_type, item_type = step.object_type, step.field_type, step.item_type
+        assert object_type is not None
+        assert field_type is not None
+        assert item_type is not None
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                if item is None:
+                    completed.append(None)
+                    continue
+                item_path = path.add_key(index, None)
+                try:
+                    value = self.collect_and_execute_subfields(
+                        object_type, details, item_path, item, None
+                    )
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, details, item_path)
+                    value = None
+                if value is not None and self.is_awaitable(value):
+                    value = self._await_object(value, item_type, details, item_path)
+                    awaitable_indices.append(index)
+                completed.append(value)
+        except Exception as raw_error:
+            if awaitable_indices:
+                self.settle_in_background([completed[i] for i in awaitable_indices])
+            self.handle_field_error(raw_error, field_type, details, path)
+            return None
+        if not awaitable_indices:
+            return completed
+        return self._gather_items(completed, awaitable_indices, field_type, details, path)
+
+    async def _gather_items(
+        self,
+        completed: list[Any],
+        indices: list[int],
+        field_type: Any,
+        details: list[FieldDetails],
+        path: Path,
+    ) -> Any:
+        try:
+            awaited = await gather_with_cancel(*(completed[i] for i in indices))
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_type, details, path)
+            return None
+        for index, value in zip(indices, awaited, strict=True):
+            completed[index] = value
+        return completed
+
+    def _planned_info(self) -> Any:
+        """What the planned resolvers get as `info`: the context's viewer and loaders that
+        answer only what they hold (cached while the context keeps its loaders)."""
+        context = self.context_value
+        loaders = getattr(context, "loaders", None)
+        if not isinstance(loaders, Loaders):
+            return None
+        if self._peek_info is None or self._peek_info.context.loaders.of is not loaders:
+            self._peek_info = _PlannedInfo(_PlannedContext(context.viewer, PeekOnly(loaders)))
+        return self._peek_info
+
     def _object(
         self,
         step: Step,
@@ -155,6 +283,15 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, field_type, details, path)
             return None
+
+
+def _completable(step: Step, item: Any, is_awaitable: Callable[[Any], bool]) -> bool:
+    """Whether a loaded list's item completes without an error of its own."""
+    if item is None:
+        return not step.item_non_null
+    if isinstance(item, Exception) or is_awaitable(item):
+        return False
+    return step.is_type_of is None or step.is_type_of(item, None) is True
 
 
 def _leaf(step: Step, value: Any) -> Any:
@@ -204,4 +341,5 @@ async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -
 
 def planned_executor() -> type[PlannedExecutor]:
     """An executor class with plans of its own: one per schema."""
-    return type("SchemaPlannedExecutor", (PlannedExecutor,), {"plans": Plans()})
+    loaded = {"Referral": tuple(REFERRAL_FIELDS), "Participant": tuple(PARTICIPANT_FIELDS)}
+    return type("SchemaPlannedExecutor", (PlannedExecutor,), {"plans": Plans(loaded)})

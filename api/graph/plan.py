@@ -9,6 +9,10 @@ directly, and how:
   enum type: the attribute, coerced by the type, with no resolve info, path or awaitable;
 - LEAF_LIST: the same for a list of scalars or enums;
 - OBJECT: a plain-data field of an object type: the attribute, then its own selection;
+- LOADED, LOADED_LIST: a field whose resolver reads a loader (`api.graph.edges`' tables) and
+  returns an object or a list of objects: the resolver itself, called with its context only,
+  answering only from what the loader holds (a prefetched page holds it all), then the
+  objects' selections;
 - STANDARD: everything else (resolvers, arguments, `__typename`, abstract types, directives
   other than @include/@skip, fields unknown to the type): graphql-core's own `execute_field`.
 
@@ -20,8 +24,9 @@ as graphql-core always does (tests/api/graph/test_planner_differential.py compar
 
 from __future__ import annotations
 
+import inspect
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -48,6 +53,8 @@ class Kind(Enum):
     LEAF = "leaf"
     LEAF_LIST = "leaf list"
     OBJECT = "object"
+    LOADED = "loaded"
+    LOADED_LIST = "loaded list"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +68,10 @@ class Step:
     coerce: Callable[[Any], Any] | None = None  # the leaf type's (or list item's) coercion
     item_non_null: bool = False  # LEAF_LIST: items are non-null
     object_type: GraphQLObjectType | None = None  # OBJECT: the field's object type
-    field_type: GraphQLOutputType | None = None  # OBJECT: the field's type (maybe non-null)
+    field_type: GraphQLOutputType | None = None  # OBJECT, LOADED*: the field's type
+    resolver: Callable[..., Any] | None = None  # LOADED*: the resolver function (self, info)
+    is_type_of: Callable[[Any, Any], Any] | None = None  # LOADED*: Strawberry's, if any
+    item_type: GraphQLOutputType | None = None  # LOADED_LIST: the item type (maybe non-null)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +98,50 @@ def _basic_field(field: Any) -> tuple[Callable[[Any, str], Any], str] | None:
     return get, name
 
 
-def _step(parent: GraphQLObjectType, details: list[FieldDetails]) -> Step:
+def _generated_is_type_of(object_type: GraphQLObjectType) -> bool:
+    """Whether the type's is_type_of is absent or Strawberry's own (which ignores its info
+    argument): the planned path has no resolve info to give."""
+    check = object_type.is_type_of
+    return check is None or "_get_is_type_of.<locals>" in getattr(check, "__qualname__", "")
+
+
+def _loaded_step(field: Any, loaded: Mapping[str, Collection[str]], parent: str) -> Step | None:
+    """The step of a loader-backed field (`loaded`: Python names by GraphQL type), if the
+    field is one and its type an object or a list of objects."""
+    definition = field.extensions.get("strawberry-definition")
+    resolver = getattr(definition, "base_resolver", None)
+    if resolver is None or definition.extensions or resolver.arguments:
+        return None
+    if definition.python_name not in loaded.get(parent, ()):
+        return None
+    function = resolver.wrapped_func
+    if list(inspect.signature(function).parameters) != ["self", "info"]:
+        return None
+    field_type: GraphQLOutputType = field.type
+    non_null = is_non_null_type(field_type)
+    inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    kind, item_non_null, item_type = Kind.LOADED, False, None
+    if isinstance(inner, GraphQLList):
+        kind, item_type = Kind.LOADED_LIST, inner.of_type
+        item_non_null = is_non_null_type(item_type)
+        inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    if not isinstance(inner, GraphQLObjectType) or not _generated_is_type_of(inner):
+        return None
+    return Step(
+        kind,
+        non_null=non_null,
+        item_non_null=item_non_null,
+        object_type=inner,
+        field_type=field_type,
+        resolver=function,
+        is_type_of=inner.is_type_of,
+        item_type=item_type,
+    )
+
+
+def _step(
+    parent: GraphQLObjectType, details: list[FieldDetails], loaded: Mapping[str, Collection[str]]
+) -> Step:
     standard = Step(Kind.STANDARD)
     node = details[0].node
     if any(d.node.arguments for d in details) or any(
@@ -102,7 +155,7 @@ def _step(parent: GraphQLObjectType, details: list[FieldDetails]) -> Step:
         return standard
     basic = _basic_field(field)
     if basic is None:
-        return standard
+        return _loaded_step(field, loaded, parent.name) or standard
     get, attribute = basic
     field_type: GraphQLOutputType = field.type
     non_null = is_non_null_type(field_type)
@@ -136,8 +189,12 @@ def _step(parent: GraphQLObjectType, details: list[FieldDetails]) -> Step:
     return standard
 
 
-def build_plan(parent: GraphQLObjectType, fields: GroupedFieldSet) -> Plan:
-    steps = tuple(_step(parent, details) for details in fields.values())
+def build_plan(
+    parent: GraphQLObjectType,
+    fields: GroupedFieldSet,
+    loaded: Mapping[str, Collection[str]],
+) -> Plan:
+    steps = tuple(_step(parent, details, loaded) for details in fields.values())
     return Plan(steps, sum(step.kind is not Kind.STANDARD for step in steps))
 
 
@@ -149,7 +206,8 @@ class Plans:
     document parsed again, shares its plan.
     """
 
-    def __init__(self, max_plans: int = MAX_PLANS) -> None:
+    def __init__(self, loaded: Mapping[str, Collection[str]], max_plans: int = MAX_PLANS) -> None:
+        self.loaded = loaded  # loader-backed fields' Python names, by GraphQL type name
         self.max_plans = max_plans
         self._plans: OrderedDict[Hashable, Plan] = OrderedDict()
 
@@ -168,7 +226,7 @@ class Plans:
         if plan is not None:
             self._plans.move_to_end(key)
             return plan
-        plan = build_plan(parent, fields)
+        plan = build_plan(parent, fields, self.loaded)
         self._plans[key] = plan
         if len(self._plans) > self.max_plans:
             self._plans.popitem(last=False)

@@ -177,6 +177,8 @@ async def test_the_contract_queries_answer_alike(
         await twins.compare(path.read_text(), _variables(path.stem, twins, referral_ids), viewer)
     # The planner took part: ReferralPage's referrals, profiles, addresses and contacts, ...
     assert sum(p.planned for p in built) >= 20
+    kinds = {step.kind for p in built for step in p.steps}
+    assert {plan.Kind.LEAF, plan.Kind.OBJECT, plan.Kind.LOADED, plan.Kind.LOADED_LIST} <= kinds
     # ... and an operation seen before runs on the plans it has.
     seen = len(built)
     for path in QUERIES:
