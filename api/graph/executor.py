@@ -30,7 +30,7 @@ from api.graph.plan import Kind, Plan, Plans, Step
 from db.access import Viewer
 
 _FALLBACK = object()  # the plan cannot complete this value: graphql-core's execute_field does
-_MAY_AWAIT = frozenset({Kind.OBJECT, Kind.LOADED, Kind.LOADED_LIST})
+_MAY_AWAIT = frozenset({Kind.OBJECT, Kind.OBJECT_LIST, Kind.LOADED, Kind.LOADED_LIST})
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +148,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return _leaf(step, value)
         if step.kind is Kind.LEAF_LIST:
             return _leaf_list(step, value, self.is_awaitable)
-        return self._object(step, value, Path(path, response_name, parent_type.name), details)
+        return self._objects(step, value, Path(path, response_name, parent_type.name), details)
 
     def _complete_loaded(
         self,
@@ -174,9 +174,15 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return _FALLBACK
         if value is None:
             return _FALLBACK if step.non_null else None
-        is_type_of = step.is_type_of
-        field_path = Path(path, response_name, parent_type.name)
-        if step.kind is Kind.LOADED:
+        return self._objects(step, value, Path(path, response_name, parent_type.name), details)
+
+    def _objects(
+        self, step: Step, value: Any, field_path: Path, details: list[FieldDetails]
+    ) -> Any:
+        """An object or a list of objects (not null), checked as graphql-core would before
+        it runs their selections: anything it would refuse goes back to it."""
+        if step.kind is Kind.OBJECT or step.kind is Kind.LOADED:
+            is_type_of = step.is_type_of
             if is_type_of is not None and is_type_of(value, None) is not True:
                 return _FALLBACK
             return self._object(step, value, field_path, details)

@@ -8,7 +8,8 @@ directly, and how:
 - LEAF: a plain-data field (no resolver, no arguments, no field extension) of a scalar or
   enum type: the attribute, coerced by the type, with no resolve info, path or awaitable;
 - LEAF_LIST: the same for a list of scalars or enums;
-- OBJECT: a plain-data field of an object type: the attribute, then its own selection;
+- OBJECT, OBJECT_LIST: a plain-data field of an object type or a list of objects (Relay's
+  edges and node): the attribute, then the objects' selections;
 - LOADED, LOADED_LIST: a field whose resolver reads a loader (`api.graph.edges`' tables) and
   returns an object or a list of objects: the resolver itself, called with its context only,
   answering only from what the loader holds (a prefetched page holds it all), then the
@@ -39,7 +40,6 @@ from graphql import (
     is_leaf_type,
     is_list_type,
     is_non_null_type,
-    is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
 
@@ -53,6 +53,7 @@ class Kind(Enum):
     LEAF = "leaf"
     LEAF_LIST = "leaf list"
     OBJECT = "object"
+    OBJECT_LIST = "object list"
     LOADED = "loaded"
     LOADED_LIST = "loaded list"
 
@@ -117,23 +118,41 @@ def _loaded_step(field: Any, loaded: Mapping[str, Collection[str]], parent: str)
     function = resolver.wrapped_func
     if list(inspect.signature(function).parameters) != ["self", "info"]:
         return None
-    field_type: GraphQLOutputType = field.type
+    shape = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    kind = Kind.LOADED_LIST if isinstance(shape, GraphQLList) else Kind.LOADED
+    return _objects_step(kind, field.type, resolver=function)
+
+
+def _objects_step(
+    kind: Kind,
+    field_type: GraphQLOutputType,
+    get: Callable[[Any, str], Any] | None = None,
+    attribute: str = "",
+    resolver: Callable[..., Any] | None = None,
+) -> Step | None:
+    """The step of a field of an object type (OBJECT, LOADED) or a list of objects
+    (OBJECT_LIST, LOADED_LIST), if its type is that and Strawberry's is_type_of its only
+    check."""
     non_null = is_non_null_type(field_type)
     inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-    kind, item_non_null, item_type = Kind.LOADED, False, None
-    if isinstance(inner, GraphQLList):
-        kind, item_type = Kind.LOADED_LIST, inner.of_type
+    item_non_null, item_type = False, None
+    if kind is Kind.OBJECT_LIST or kind is Kind.LOADED_LIST:
+        if not isinstance(inner, GraphQLList):
+            return None
+        item_type = inner.of_type
         item_non_null = is_non_null_type(item_type)
         inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
     if not isinstance(inner, GraphQLObjectType) or not _generated_is_type_of(inner):
         return None
     return Step(
         kind,
-        non_null=non_null,
+        get,
+        attribute,
+        non_null,
         item_non_null=item_non_null,
         object_type=inner,
         field_type=field_type,
-        resolver=function,
+        resolver=resolver,
         is_type_of=inner.is_type_of,
         item_type=item_type,
     )
@@ -182,11 +201,8 @@ def _step(
                 item.coerce_output_value,
                 item_non_null,
             )
-        return standard
-    if is_object_type(inner) and not inner.is_type_of:
-        assert isinstance(inner, GraphQLObjectType)
-        return Step(Kind.OBJECT, get, attribute, non_null, object_type=inner, field_type=field_type)
-    return standard
+        return _objects_step(Kind.OBJECT_LIST, field_type, get, attribute) or standard
+    return _objects_step(Kind.OBJECT, field_type, get, attribute) or standard
 
 
 def build_plan(
