@@ -142,6 +142,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return _FALLBACK
         if value is None:
             return _FALLBACK if step.non_null else None
+        if type(value) is step.as_is:
+            return value
         if isinstance(value, Exception) or self.is_awaitable(value):
             return _FALLBACK
         if step.kind is Kind.LEAF:

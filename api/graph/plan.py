@@ -33,10 +33,12 @@ from enum import Enum
 from typing import Any
 
 from graphql import (
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -73,6 +75,7 @@ class Step:
     resolver: Callable[..., Any] | None = None  # LOADED*: the resolver function (self, info)
     is_type_of: Callable[[Any, Any], Any] | None = None  # LOADED*: Strawberry's, if any
     item_type: GraphQLOutputType | None = None  # LOADED_LIST: the item type (maybe non-null)
+    as_is: type | None = None  # LEAF: values of this type are their own output (str: String, ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +183,10 @@ def _step(
     non_null = is_non_null_type(field_type)
     inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if is_leaf_type(inner):
-        return Step(
-            Kind.LEAF,
-            get,
-            attribute,
-            non_null,
-            inner.coerce_output_value,
-        )
+        coerce = inner.coerce_output_value
+        # graphql-core's String and ID give a str back as it is.
+        as_is = str if inner is GraphQLString or inner is GraphQLID else None
+        return Step(Kind.LEAF, get, attribute, non_null, coerce, as_is=as_is)
     if is_list_type(inner):
         assert isinstance(inner, GraphQLList)
         item = inner.of_type
