@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from api.app import create_app
 from api.auth.tokens import mint_token
 from api.graph import plan
 from api.graph.relay.ids import to_global_id
+from api.graph.types import participant as participant_types
+from api.graph.types import referral as referral_types
 from api.settings import Settings
 from db.demo import DEMO_ORGANIZATIONS
 from db.writes import steps
@@ -86,7 +89,8 @@ class Twins:
         )
         request = {
             "json": {"query": query, "variables": variables or {}},
-            "headers": {"Authorization": f"Bearer {token}"},
+            # One request id for both: an unexpected error's message quotes it.
+            "headers": {"Authorization": f"Bearer {token}", "X-Request-ID": "differential"},
         }
         standard = await self.standard.post("/graphql", **request)  # type: ignore[arg-type]
         planned = await self.planned.post("/graphql", **request)  # type: ignore[arg-type]
@@ -441,3 +445,38 @@ async def test_the_contract_mutations_answer_alike_on_twin_databases(
         await both(page, {"first": 5}, 1)
         for client in clients:
             await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("type_name", "attribute", "bad"),
+    [
+        ("User", "display_name", None),  # null in a non-null field, two lists deep
+        ("Participant", "status", "NOT A STATUS"),  # a value its enum refuses
+        ("Address", "city", None),  # null in a non-null field of an object field
+    ],
+)
+async def test_faults_deep_in_lists_answer_alike(
+    twins: Twins, monkeypatch: pytest.MonkeyPatch, type_name: str, attribute: str, bad: Any
+) -> None:
+    # Some objects of a page carry a value graphql-core refuses: the error, its path and the
+    # nulls it spreads up to the nearest nullable field must be the same on both paths.
+    module = referral_types if type_name == "Address" else participant_types
+    cls = getattr(module, type_name)
+    seen: list[object] = []
+    original = cls.__init__
+
+    def spoiled(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        # The same objects in both apps: chosen by their content, not by their order.
+        key = getattr(self, "postal_code", None) or self.id
+        if zlib.crc32(str(key).encode()) % 3 == 0:
+            seen.append(self)
+            object.__setattr__(self, attribute, bad)
+
+    monkeypatch.setattr(cls, "__init__", spoiled)
+    # Without totalCount: an error that nulls the whole page cancels the count's pending load,
+    # whose SQLite connection is then never closed (a ResourceWarning, either executor).
+    page = (CONTRACT / "queries" / "ReferralPage.graphql").read_text().replace("totalCount", "")
+    body = await twins.compare(page, {"first": 10}, 0)
+    assert body["errors"], body
+    assert seen
