@@ -16,6 +16,7 @@ from api.errors import (
     assign_codes,
     log_unexpected,
 )
+from api.graph.executor import planned_executor
 from api.graph.mutations import Mutation
 from api.graph.nodes import NODE_TYPES
 from api.graph.queries import Query
@@ -124,6 +125,7 @@ def build_schema(
             scalar_map={datetime: DateTime, date: Date, Decimal: DecimalScalar},
             disable_field_suggestions=settings.is_production,
         ),
+        execution_context_class=planned_executor() if settings.query_planner else None,
     )
 
 

@@ -77,6 +77,9 @@ class Settings:
     # less often: a 100-referral page allocates tens of thousands of short-lived objects
     # (api.app.GC_THRESHOLDS says how often each generation is collected).
     gc_tuning: bool = True
+    # Plan each selection once and complete its plain-data fields directly (issue 14;
+    # api.graph.executor); off: graphql-core's executor resolves every field.
+    query_planner: bool = True
 
     @property
     def is_production(self) -> bool:
@@ -134,6 +137,7 @@ class Settings:
             metrics=_bool(env, "METRICS", True),
             tracing=_bool(env, "TRACING", False),
             gc_tuning=_bool(env, "GC_TUNING", True),
+            query_planner=_bool(env, "QUERY_PLANNER", True),
         )
         for old in ("COST_BUDGET", "COST_BUDGET_REFILL_PER_SECOND"):
             if old in env:

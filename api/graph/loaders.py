@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import uuid
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
 
@@ -53,6 +53,13 @@ class SharedLoader(DataLoader[K, V]):
         future = super().load(key)
         self._issued.append(future)  # type: ignore[arg-type]
         return asyncio.shield(future)
+
+    def load_many(self, keys: Iterable[K]) -> Awaitable[list[V]]:
+        """Every key's value, shielded once for them all rather than once per key: a page's
+        prefetch asks for hundreds of keys, and a shield costs a task and callbacks each."""
+        futures = [DataLoader.load(self, key) for key in keys]
+        self._issued.extend(futures)  # type: ignore[arg-type]
+        return asyncio.shield(asyncio.gather(*futures))
 
     def peek(self, key: K) -> Loaded[V] | None:
         """The value already loaded for `key`, or None while it is not (never loads)."""

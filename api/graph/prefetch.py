@@ -42,7 +42,9 @@ def _children(fields: Iterable[SelectedField], *names: str) -> list[SelectedFiel
 
 def referral_fields(info: Info) -> list[SelectedField]:
     """What the current connection field selects on each referral (edges.node and nodes)."""
-    connection = _fields(info.selected_fields)
+    # `selected_fields` holds the current field's own nodes (one per alias merged into it);
+    # the connection's fields are their selections.
+    connection = _children(_fields(info.selected_fields), info.field_name)
     return _children(connection, "nodes") + _children(_children(connection, "edges"), "node")
 
 

@@ -6,6 +6,8 @@ import asyncio
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from api.graph.loaders import Loaded, Loaders, resolve
 from db.access import Viewer
 from db.engine import Database
@@ -89,3 +91,31 @@ async def test_a_foreign_organization_loads_nothing(database: Database) -> None:
     ids = [row.id for row in rows]
     assert await loaders.referral_by_id.load_many(ids) == [None, None]
     assert await loaders.participants_by_referral.load_many(ids) == [[], []]
+
+
+async def test_a_cancelled_load_many_leaves_its_keys_loading_for_other_waiters(
+    database: Database,
+) -> None:
+    # One shield for all the keys of a load_many: cancelling its waiter (graphql-core cancels a
+    # failed field's siblings) must not cancel the loads other fields await.
+    owner, rows = await _referrals(database, 2)
+    loader = _loaders(database, owner).referral_by_id
+    ids = [row.id for row in rows]
+    first = asyncio.ensure_future(loader.load_many(ids))
+    other = asyncio.ensure_future(loader.load(ids[1]))
+    await asyncio.sleep(0)
+    first.cancel()
+    found = await other
+    assert found is not None
+    assert found.id == ids[1]
+    assert [row and row.id for row in await loader.load_many(ids)] == ids
+
+
+async def test_abandon_cancels_what_load_many_started(database: Database) -> None:
+    owner, rows = await _referrals(database, 1)
+    loader = _loaders(database, owner).referral_by_id
+    pending = loader.load_many([rows[0].id])
+    loader.abandon()
+    assert loader.peek(rows[0].id) is None
+    with pytest.raises(asyncio.CancelledError):
+        await pending

@@ -1,0 +1,353 @@
+"""The planned executor: graphql-core's executor, completing plain-data fields directly.
+
+graphql-core resolves every field alike: a path, a resolve info, the resolver through
+Strawberry's wrapper, an awaitable check, then completion by type, about twenty calls for a
+string read off an object. A 100-referral page has some four thousand fields, three quarters
+of them plain data. Here each selection gets its plan once (api.graph.plan) and its
+plain-data fields are read and coerced directly; every other field, and any value the plan
+cannot complete without an error, goes through graphql-core's own `execute_field`, so
+resolvers, loaders, errors and their paths are graphql-core's.
+
+Where an extension wraps every resolver (tracing's resolver spans), nothing is planned: its
+spans would change. Subscriptions and mutations' serial root fields stay graphql-core's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from graphql import GraphQLObjectType, Undefined
+from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
+from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from api.graph.edges import PARTICIPANT_FIELDS, REFERRAL_FIELDS
+from api.graph.loaders import Loaders
+from api.graph.peek import PeekOnly
+from api.graph.plan import Kind, Plan, Plans, Step
+from db.access import Viewer
+
+_FALLBACK = object()  # the plan cannot complete this value: graphql-core's execute_field does
+_MAY_AWAIT = frozenset({Kind.OBJECT, Kind.OBJECT_LIST, Kind.LOADED, Kind.LOADED_LIST})
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedContext:
+    """All a loader-backed resolver reads of its context (api.graph.edges' fields)."""
+
+    viewer: Viewer
+    loaders: PeekOnly
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedInfo:
+    """All a loader-backed resolver reads of its info: the context."""
+
+    context: _PlannedContext
+
+
+class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor with planned plain-data fields; `plans` is the schema's
+    (a subclass per schema, `planned_executor`)."""
+
+    plans: ClassVar[Plans]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        # A middleware (an extension's `resolve`) must see every field: no plan then.
+        self._planning = manager is None or not manager.middlewares
+        self._selection_plans: dict[int, tuple[GroupedFieldSet, Plan]] = {}
+        self._peek_info: _PlannedInfo | None = None
+
+    def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> Plan | None:
+        if not self._planning:
+            return None
+        known = self._selection_plans.get(id(fields))
+        if known is not None:
+            return known[1]
+        plan = self.plans.plan(parent_type, fields)
+        # Kept with its field set, so that the id stays this set's while the operation runs.
+        self._selection_plans[id(fields)] = (fields, plan)
+        return plan
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        plan = self._plan(parent_type, grouped_field_set)
+        if plan is None or not plan.planned:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        # graphql-core's execute_fields, with planned steps completed in place.
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for step, (response_name, details) in zip(
+                plan.steps, grouped_field_set.items(), strict=True
+            ):
+                kind = step.kind
+                if kind is not Kind.STANDARD:
+                    complete = (
+                        self._complete_loaded
+                        if kind is Kind.LOADED or kind is Kind.LOADED_LIST
+                        else self._complete_planned
+                    )
+                    value = complete(step, parent_type, source_value, path, response_name, details)
+                    if value is not _FALLBACK:
+                        results[response_name] = value
+                        if kind in _MAY_AWAIT and is_awaitable(value):
+                            awaitable_fields.append(response_name)
+                        continue
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    details,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return _gather_fields(results, awaitable_fields)
+
+    def _complete_planned(
+        self,
+        step: Step,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        response_name: str,
+        details: list[FieldDetails],
+    ) -> Any:
+        """The completed value of a planned field, or _FALLBACK for graphql-core to give."""
+        try:
+            value = step.get(source, step.attribute)  # type: ignore[misc]
+        except Exception:
+            return _FALLBACK
+        if value is None:
+            return _FALLBACK if step.non_null else None
+        if type(value) is step.as_is:
+            return value
+        if isinstance(value, Exception) or self.is_awaitable(value):
+            return _FALLBACK
+        if step.kind is Kind.LEAF:
+            return _leaf(step, value)
+        if step.kind is Kind.LEAF_LIST:
+            return _leaf_list(step, value, self.is_awaitable)
+        return self._objects(step, value, Path(path, response_name, parent_type.name), details)
+
+    def _complete_loaded(
+        self,
+        step: Step,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        response_name: str,
+        details: list[FieldDetails],
+    ) -> Any:
+        """A loader-backed field answered from what its loader holds, or _FALLBACK."""
+        info = self._planned_info()
+        if info is None:
+            return _FALLBACK
+        try:
+            value = step.resolver(source, info=info)  # type: ignore[misc]
+        except Exception:  # not loaded yet, or a fault the resolver reports again
+            return _FALLBACK
+        if self.is_awaitable(value) or isinstance(value, Exception):
+            close = getattr(value, "close", None)
+            if close is not None:
+                close()  # a coroutine never to be awaited
+            return _FALLBACK
+        if value is None:
+            return _FALLBACK if step.non_null else None
+        return self._objects(step, value, Path(path, response_name, parent_type.name), details)
+
+    def _objects(
+        self, step: Step, value: Any, field_path: Path, details: list[FieldDetails]
+    ) -> Any:
+        """An object or a list of objects (not null), checked as graphql-core would before
+        it runs their selections: anything it would refuse goes back to it."""
+        if step.kind is Kind.OBJECT or step.kind is Kind.LOADED:
+            is_type_of = step.is_type_of
+            if is_type_of is not None and is_type_of(value, None) is not True:
+                return _FALLBACK
+            return self._object(step, value, field_path, details)
+        if type(value) is not list:
+            return _FALLBACK
+        # Every item checked before any runs: there is no way back once one has.
+        if not all(_completable(step, item, self.is_awaitable) for item in value):
+            return _FALLBACK
+        return self._object_list(step, value, field_path, details)
+
+    def _object_list(
+        self, step: Step, items: list[Any], path: Path, details: list[FieldDetails]
+    ) -> Any:
+        """graphql-core's complete_list_value for a list of objects that passed their checks:
+        each item's selection, an item's error nulling the item (or the list, if non-null)."""
+        object_type, field_type, item_type = step.object_type, step.field_type, step.item_type
+        assert object_type is not None
+        assert field_type is not None
+        assert item_type is not None
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                if item is None:
+                    completed.append(None)
+                    continue
+                item_path = path.add_key(index, None)
+                try:
+                    value = self.collect_and_execute_subfields(
+                        object_type, details, item_path, item, None
+                    )
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, details, item_path)
+                    value = None
+                if value is not None and self.is_awaitable(value):
+                    value = self._await_object(value, item_type, details, item_path)
+                    awaitable_indices.append(index)
+                completed.append(value)
+        except Exception as raw_error:
+            if awaitable_indices:
+                self.settle_in_background([completed[i] for i in awaitable_indices])
+            self.handle_field_error(raw_error, field_type, details, path)
+            return None
+        if not awaitable_indices:
+            return completed
+        return self._gather_items(completed, awaitable_indices, field_type, details, path)
+
+    async def _gather_items(
+        self,
+        completed: list[Any],
+        indices: list[int],
+        field_type: Any,
+        details: list[FieldDetails],
+        path: Path,
+    ) -> Any:
+        try:
+            awaited = await gather_with_cancel(*(completed[i] for i in indices))
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_type, details, path)
+            return None
+        for index, value in zip(indices, awaited, strict=True):
+            completed[index] = value
+        return completed
+
+    def _planned_info(self) -> Any:
+        """What the planned resolvers get as `info`: the context's viewer and loaders that
+        answer only what they hold (cached while the context keeps its loaders)."""
+        context = self.context_value
+        loaders = getattr(context, "loaders", None)
+        if not isinstance(loaders, Loaders):
+            return None
+        if self._peek_info is None or self._peek_info.context.loaders.of is not loaders:
+            self._peek_info = _PlannedInfo(_PlannedContext(context.viewer, PeekOnly(loaders)))
+        return self._peek_info
+
+    def _object(
+        self,
+        step: Step,
+        value: Any,
+        field_path: Path,
+        details: list[FieldDetails],
+    ) -> Any:
+        """An object-typed plain-data field: its selection, as `execute_field` would run it
+        once its resolver returned `value` (a type without `is_type_of`)."""
+        object_type, field_type = step.object_type, step.field_type
+        assert object_type is not None
+        assert field_type is not None
+        try:
+            completed = self.collect_and_execute_subfields(
+                object_type, details, field_path, value, None
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_type, details, field_path)
+            return None
+        if self.is_awaitable(completed):
+            return self._await_object(completed, field_type, details, field_path)
+        return completed
+
+    async def _await_object(
+        self, completed: Awaitable[Any], field_type: Any, details: list[FieldDetails], path: Path
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_type, details, path)
+            return None
+
+
+def _completable(step: Step, item: Any, is_awaitable: Callable[[Any], bool]) -> bool:
+    """Whether a loaded list's item completes without an error of its own."""
+    if item is None:
+        return not step.item_non_null
+    if isinstance(item, Exception) or is_awaitable(item):
+        return False
+    return step.is_type_of is None or step.is_type_of(item, None) is True
+
+
+def _leaf(step: Step, value: Any) -> Any:
+    try:
+        coerced = step.coerce(value)  # type: ignore[misc]
+    except Exception:
+        return _FALLBACK
+    if coerced is None or coerced is Undefined:
+        return _FALLBACK
+    return coerced
+
+
+def _leaf_list(step: Step, value: Any, is_awaitable: Callable[[Any], bool]) -> Any:
+    if type(value) is not list:  # other iterables, e.g. async ones: graphql-core's
+        return _FALLBACK
+    coerce = step.coerce
+    assert coerce is not None
+    completed: list[Any] = []
+    for item in value:
+        if item is None:
+            if step.item_non_null:
+                return _FALLBACK
+            completed.append(None)
+            continue
+        if isinstance(item, Exception) or is_awaitable(item):
+            return _FALLBACK
+        try:
+            coerced = coerce(item)
+        except Exception:
+            return _FALLBACK
+        if coerced is None or coerced is Undefined:
+            return _FALLBACK
+        completed.append(coerced)
+    return completed
+
+
+async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
+    """graphql-core's execute_fields' tail: await the fields that are awaitable."""
+    if len(awaitable_fields) == 1:
+        field = awaitable_fields[0]
+        results[field] = await results[field]
+    else:
+        awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+        results.update(zip(awaitable_fields, awaited, strict=True))
+    return results
+
+
+def planned_executor() -> type[PlannedExecutor]:
+    """An executor class with plans of its own: one per schema."""
+    loaded = {"Referral": tuple(REFERRAL_FIELDS), "Participant": tuple(PARTICIPANT_FIELDS)}
+    return type("SchemaPlannedExecutor", (PlannedExecutor,), {"plans": Plans(loaded)})
