@@ -19,6 +19,7 @@ import shutil
 import uuid
 import zlib
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from api.graph import plan
 from api.graph.relay.ids import to_global_id
 from api.graph.types import participant as participant_types
 from api.graph.types import referral as referral_types
+from api.guards.budget import InMemoryRateLimitStore
 from api.settings import Settings
 from db.demo import DEMO_ORGANIZATIONS
 from db.writes import steps
@@ -103,20 +105,25 @@ class Twins:
         return body
 
 
+def _own_budget(settings: Settings) -> InMemoryRateLimitStore:
+    return InMemoryRateLimitStore(
+        settings.rate_limit_points, timedelta(seconds=settings.rate_limit_window_seconds)
+    )
+
+
 @pytest.fixture
 async def twins(database_url: str, clock: MovableClock) -> AsyncIterator[Twins]:
     settings = Settings(
         database_url=database_url, gc_tuning=False, rate_limit_points=10**12, query_planner=False
     )
-    standard_app = create_app(settings, clock=clock)
+    # Each app counts its own points (on PostgreSQL the settings' store is shared through the
+    # database), so both answer the same rateLimit for the same sequence of operations.
+    standard_app = create_app(settings, clock=clock, rate_limits=_own_budget(settings))
+    planned_settings = Settings(
+        database_url=database_url, gc_tuning=False, rate_limit_points=10**12, query_planner=True
+    )
     planned_app = create_app(
-        Settings(
-            database_url=database_url,
-            gc_tuning=False,
-            rate_limit_points=10**12,
-            query_planner=True,
-        ),
-        clock=clock,
+        planned_settings, clock=clock, rate_limits=_own_budget(planned_settings)
     )
     assert not settings.query_planner
     async with LifespanManager(standard_app), LifespanManager(planned_app):
