@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,6 +25,7 @@ from api.transport.graphiql import TokenProvider
 from api.transport.graphiql_assets import graphiql_asset
 from api.transport.health import healthz, readyz
 from api.transport.view import GraphQLView, utc_now
+from api.webhooks.worker import DeliveryWorker, running
 from db.engine import Database, create_engine
 
 # Young-generation collections every 50,000 allocations instead of 700: measured on the
@@ -65,12 +66,19 @@ def create_app(
         # Subscriptions: committed changes (from every worker, on PostgreSQL) to this worker's
         # subscribers.
         app.state.events = EventHub(settings.subscription_queue_size)
+        # Webhooks: this worker's share of the delivery queue, woken by every change it hears of.
+        # read_after: the event log (db.event_log.read_after) once branch eventlog is merged.
+        app.state.webhooks = DeliveryWorker(settings, database, read_after=None)
+        stop_watching = app.state.events.watch(app.state.webhooks.poke)
         if settings.gc_tuning:
             tune_garbage_collector()
         try:
-            async with delivering(database, app.state.events):
+            async with delivering(database, app.state.events), AsyncExitStack() as stack:
+                if settings.webhook_delivery:
+                    await stack.enter_async_context(running(app.state.webhooks))
                 yield
         finally:
+            stop_watching()
             await database.dispose()
             exposition.worker_stopped()
 

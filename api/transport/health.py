@@ -19,9 +19,21 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def _webhook_delivery(request: Request) -> str:
+    """The delivery worker's state: running, failing (its last round met an error), stopped
+    (it ended: a bug), or disabled (WEBHOOK_DELIVERY=false)."""
+    worker = getattr(request.app.state, "webhooks", None)
+    if worker is None:
+        return "disabled"
+    state: str = worker.state()
+    return state
+
+
 async def readyz(request: Request) -> JSONResponse:
-    """The database answers and its schema is at the migrations' head."""
+    """The database answers and its schema is at the migrations' head, and the webhook
+    delivery worker runs."""
     database = request.app.state.database
+    checks = {"webhookDelivery": _webhook_delivery(request)}
     try:
         async with database.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -31,11 +43,20 @@ async def readyz(request: Request) -> JSONResponse:
             log.warning("readiness check failed: %s: %s", type(error).__name__, error)
         else:
             log.exception("readiness check failed")
-        return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, 503)
+        return JSONResponse(
+            {"status": "unavailable", "reason": "database unreachable", "checks": checks}, 503
+        )
     expected = head_revision()
     if revision != expected:
         return JSONResponse(
-            {"status": "unavailable", "reason": f"migrations at {revision}, expected {expected}"},
+            {
+                "status": "unavailable",
+                "reason": f"migrations at {revision}, expected {expected}",
+                "checks": checks,
+            },
             503,
         )
-    return JSONResponse({"status": "ready", "revision": revision})
+    if checks["webhookDelivery"] == "stopped":
+        reason = "the webhook delivery worker stopped"
+        return JSONResponse({"status": "unavailable", "reason": reason, "checks": checks}, 503)
+    return JSONResponse({"status": "ready", "revision": revision, "checks": checks})

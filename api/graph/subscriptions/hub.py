@@ -69,6 +69,9 @@ class EventHub:
         # share one read (api.graph.subscriptions.changes). The hub's, not the module's: one
         # table per app, gone with it.
         self.reads: dict[tuple[uuid.UUID, ReferralChange], asyncio.Task[Any]] = {}
+        # Woken (no arguments) by every change: workers that read what changed from the
+        # database themselves, such as the webhook delivery worker. Not subscribers.
+        self._watchers: list[Callable[[], None]] = []
 
     def __len__(self) -> int:
         return len(self._subscribers)
@@ -83,8 +86,15 @@ class EventHub:
     def remove(self, subscriber: Subscriber) -> None:
         self._subscribers.discard(subscriber)
 
+    def watch(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call `wake` (which must not block) after each change; returns how to stop."""
+        self._watchers.append(wake)
+        return lambda: self._watchers.remove(wake)
+
     def publish(self, change: ReferralChange) -> None:
         """Offer the change to every subscriber that wants it; drop those that cannot take it."""
+        for wake in list(self._watchers):
+            wake()
         for subscriber in list(self._subscribers):
             if subscriber.wants(change) and not subscriber.offer(change):
                 self.overflows += 1

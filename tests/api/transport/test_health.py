@@ -14,6 +14,7 @@ async def test_health_and_readiness_need_no_token(api: Api) -> None:
     ready = await api.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
+    assert ready.json()["checks"] == {"webhookDelivery": "running"}
 
 
 async def test_readiness_fails_when_migrations_are_behind(api: Api) -> None:
@@ -29,4 +30,5 @@ async def test_readiness_fails_when_migrations_are_behind(api: Api) -> None:
     assert ready.json() == {
         "status": "unavailable",
         "reason": f"migrations at 0001, expected {head}",
+        "checks": {"webhookDelivery": "running"},
     }

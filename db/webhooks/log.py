@@ -1,0 +1,146 @@
+"""A webhook's delivery log, as its organization may see it, and redelivery on demand."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.access import Viewer
+from db.engine import Database
+from db.models import WebhookDeliveryStatus
+from db.paging import Page, PageRequest, order_terms, to_page, window_conditions
+from db.refusals import RefusalCode, Refused
+from db.tables import webhook, webhook_delivery
+from db.writes.transaction import in_transaction
+
+SHOWN = (
+    webhook_delivery.c.id,
+    webhook_delivery.c.webhook_id,
+    webhook_delivery.c.event_id,
+    webhook_delivery.c.event_name,
+    webhook_delivery.c.referral_id,
+    webhook_delivery.c.occurred_date,
+    webhook_delivery.c.status,
+    webhook_delivery.c.attempts,
+    webhook_delivery.c.next_attempt_date,
+    webhook_delivery.c.last_attempt_date,
+    webhook_delivery.c.last_response_code,
+    webhook_delivery.c.response_excerpt,
+    webhook_delivery.c.created_date,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPageKey:
+    """One webhook's deliveries page: which webhook, which statuses, which page."""
+
+    webhook_id: uuid.UUID
+    statuses: tuple[WebhookDeliveryStatus, ...] | None
+    request: PageRequest
+
+
+def _own_webhooks(viewer: Viewer) -> Select[tuple[uuid.UUID]]:
+    return select(webhook.c.id).where(webhook.c.organization_id == viewer.organization_id)
+
+
+def _filtered(viewer: Viewer, webhook_id: uuid.UUID, statuses: Any) -> list[Any]:
+    terms = [
+        webhook_delivery.c.webhook_id == webhook_id,
+        webhook_delivery.c.webhook_id.in_(_own_webhooks(viewer)),
+    ]
+    if statuses is not None:
+        terms.append(webhook_delivery.c.status.in_(statuses))
+    return terms
+
+
+async def delivery_pages(
+    conn: AsyncConnection, viewer: Viewer, keys: Sequence[DeliveryPageKey]
+) -> list[Page]:
+    """Each webhook's page of deliveries, newest first (one statement a webhook asked)."""
+    created, id_ = webhook_delivery.c.created_date, webhook_delivery.c.id
+    pages = []
+    for key in keys:
+        request = key.request
+        stmt: Select[Any] = (
+            select(*SHOWN)
+            .where(
+                *_filtered(viewer, key.webhook_id, key.statuses),
+                *window_conditions(created, id_, descending=True, request=request),
+            )
+            .order_by(*order_terms(created, id_, descending=True, request=request))
+            .limit(request.limit + 1)
+        )
+        pages.append(to_page((await conn.execute(stmt)).all(), request))
+    return pages
+
+
+async def delivery_counts(
+    conn: AsyncConnection,
+    viewer: Viewer,
+    keys: Sequence[tuple[uuid.UUID, tuple[WebhookDeliveryStatus, ...] | None]],
+) -> list[int]:
+    """How many deliveries each (webhook, statuses) has."""
+    counts = []
+    for webhook_id, statuses in keys:
+        stmt = select(func.count()).where(*_filtered(viewer, webhook_id, statuses))
+        counts.append((await conn.scalar(stmt)) or 0)
+    return counts
+
+
+async def deliveries_by_id(
+    conn: AsyncConnection, viewer: Viewer, ids: Sequence[uuid.UUID]
+) -> list[Row[Any] | None]:
+    """Deliveries of the viewer's organization's webhooks by id (None for anyone else's)."""
+    stmt: Select[Any] = select(*SHOWN).where(
+        webhook_delivery.c.id.in_(ids),
+        webhook_delivery.c.webhook_id.in_(_own_webhooks(viewer)),
+    )
+    found = {row.id: row for row in await conn.execute(stmt)}
+    return [found.get(key) for key in ids]
+
+
+async def redeliver(
+    database: Database,
+    viewer: Viewer,
+    delivery_id: uuid.UUID,
+    *,
+    now: datetime,
+    window: timedelta,
+) -> uuid.UUID:
+    """Queue a delivery again now, with a fresh retry window: a SUCCEEDED or FAILED one, or a
+    PENDING one waiting for its next retry. One that a worker is attempting right now is
+    refused (it would be attempted twice at once)."""
+
+    async def work(conn: AsyncConnection) -> uuid.UUID:
+        stmt = select(webhook_delivery.c.leased_until).where(
+            webhook_delivery.c.id == delivery_id,
+            webhook_delivery.c.webhook_id.in_(_own_webhooks(viewer)),
+        )
+        found = (await conn.execute(stmt.with_for_update())).first()
+        if found is None:
+            raise Refused(RefusalCode.NOT_FOUND, "No such delivery.", field=("delivery_id",))
+        if found.leased_until is not None and found.leased_until > now:
+            raise Refused(
+                RefusalCode.CONFLICT,
+                "The delivery is being attempted right now; look at its status shortly.",
+                field=("delivery_id",),
+            )
+        await conn.execute(
+            update(webhook_delivery)
+            .where(webhook_delivery.c.id == delivery_id)
+            .values(
+                status=WebhookDeliveryStatus.PENDING,
+                next_attempt_date=now,
+                leased_until=None,
+                retry_until=now + window,
+            )
+        )
+        return delivery_id
+
+    return await in_transaction(database, work)
