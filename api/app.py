@@ -26,6 +26,7 @@ from api.transport.graphiql_assets import graphiql_asset
 from api.transport.health import healthz, readyz
 from api.transport.view import GraphQLView, utc_now
 from api.webhooks.worker import DeliveryWorker, running
+from db import event_log
 from db.engine import Database, create_engine
 
 # Young-generation collections every 50,000 allocations instead of 700: measured on the
@@ -67,8 +68,7 @@ def create_app(
         # subscribers.
         app.state.events = EventHub(settings.subscription_queue_size)
         # Webhooks: this worker's share of the delivery queue, woken by every change it hears of.
-        # read_after: the event log (db.event_log.read_after) once branch eventlog is merged.
-        app.state.webhooks = DeliveryWorker(settings, database, read_after=None)
+        app.state.webhooks = DeliveryWorker(settings, database, read_after=event_log.read_after)
         stop_watching = app.state.events.watch(app.state.webhooks.poke)
         if settings.gc_tuning:
             tune_garbage_collector()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -301,77 +302,37 @@ class RegisteredOperation(SQLModel, table=True):
     last_used_date: datetime = Field(sa_column=_timestamp())
 
 
-class WebhookEventName(Enum):
-    """Partner Center's webhook event names (the member's value is the name sent)."""
+class LoggedEvent(SQLModel, table=True):
+    """One entry of the event log (a transactional outbox): one per activity, appended in the
+    activity's own transaction, numbered by `position` in commit order (db.event_log)."""
 
-    REFERRAL_CREATED = "referral-created"
-    REFERRAL_UPDATED = "referral-updated"
-
-
-class WebhookDeliveryStatus(Enum):
-    PENDING = "PENDING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-
-
-class Webhook(SQLModel, table=True):
-    """An organization's endpoint for change events, with the secret that signs them."""
-
-    __tablename__ = "webhook"
-    __table_args__ = (Index("ix_webhook_organization", "organization_id", "created_date", "id"),)
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    # No foreign key: a token's organization need not have a row here (as persisted queries).
-    organization_id: uuid.UUID = Field(nullable=False)
-    url: str = Field(sa_column=Column(String(2000), nullable=False))
-    # Member names of WebhookEventName.
-    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    # The signing secret sealed with WEBHOOK_SECRET_KEY (api.webhooks.secrets), never shown again.
-    sealed_secret: str = Field(sa_column=Column(String(500), nullable=False))
-    active: bool = Field(default=True, nullable=False)
-    description: str | None = Field(default=None, sa_column=Column(String(500)))
-    created_date: datetime = Field(sa_column=_timestamp())
-
-
-class WebhookDelivery(SQLModel, table=True):
-    """One event for one webhook: the queue the delivery workers share, and its log."""
-
-    __tablename__ = "webhook_delivery"
+    __tablename__ = "referral_event"
+    # AUTOINCREMENT on SQLite: a position is never handed out twice, even after pruning
+    # deleted the newest rows (a plain rowid would restart at max + 1).
     __table_args__ = (
-        UniqueConstraint("webhook_id", "event_id"),  # fanned out once per webhook
-        # The workers' queue: due pending deliveries, oldest first.
-        Index("ix_webhook_delivery_due", "status", "next_attempt_date"),
-        # A webhook's delivery log, newest first.
-        Index("ix_webhook_delivery_log", "webhook_id", "created_date", "id"),
+        Index("ix_referral_event_referral", "referral_id", "position"),
+        {"sqlite_autoincrement": True},
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    webhook_id: uuid.UUID = Field(
-        sa_column=Column(ForeignKey("webhook.id", ondelete="CASCADE"), nullable=False)
+    position: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
     )
-    event_id: uuid.UUID = Field(nullable=False)
-    event_position: int = Field(sa_column=Column(BigInteger, nullable=False))
-    event_name: WebhookEventName = Field(sa_column=_enum_column(WebhookEventName, "event_name"))
+    # The event ID: the activity's, so one event per activity, stable across reads. No foreign
+    # keys: appends are serialized (db.event_log), and a key check would lock referral rows.
+    id: uuid.UUID = Field(nullable=False, unique=True)
     referral_id: uuid.UUID = Field(nullable=False)
+    type: ActivityType = Field(sa_column=_enum_column(ActivityType, "type"))
     occurred_date: datetime = Field(sa_column=_timestamp())
-    status: WebhookDeliveryStatus = Field(sa_column=_enum_column(WebhookDeliveryStatus, "status"))
-    attempts: int = Field(default=0, nullable=False)
-    # When a worker should try next; while an attempt is in flight, when its lease runs out.
-    next_attempt_date: datetime = Field(sa_column=_timestamp())
-    # Set while a worker holds the delivery: no other worker takes it before then.
-    leased_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
-    # Retries stop after this instant (the retry window from creation or redelivery).
-    retry_until: datetime = Field(sa_column=_timestamp())
-    last_attempt_date: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
-    last_response_code: int | None = Field(default=None)
-    response_excerpt: str | None = Field(default=None, sa_column=Column(String(1100)))
-    created_date: datetime = Field(sa_column=_timestamp())
 
 
-class WebhookFanOut(SQLModel, table=True):
-    """How far the event log has been fanned out into deliveries (one row)."""
+class EventLogHorizon(SQLModel, table=True):
+    """How far pruning has gone: positions up to `pruned_through` may have been deleted, so a
+    reader resuming before it would miss events (EventsExpired). At most one row (id 1)."""
 
-    __tablename__ = "webhook_fan_out"
+    __tablename__ = "referral_event_horizon"
 
-    name: str = Field(sa_column=Column(String(50), primary_key=True))
-    position: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    id: int = Field(primary_key=True)
+    pruned_through: int = Field(sa_column=Column(BigInteger(), nullable=False))

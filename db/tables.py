@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from db import models
+from db.webhooks import models as webhook_models
 
 
 def _table(model: type[object]) -> Table:
@@ -25,6 +26,8 @@ activity = _table(models.Activity)
 idempotency_key = _table(models.IdempotencyKey)
 persisted_operation = _table(models.PersistedOperation)
 registered_operation = _table(models.RegisteredOperation)
-webhook = _table(models.Webhook)
-webhook_delivery = _table(models.WebhookDelivery)
-webhook_fan_out = _table(models.WebhookFanOut)
+referral_event = _table(models.LoggedEvent)
+referral_event_horizon = _table(models.EventLogHorizon)
+webhook = _table(webhook_models.Webhook)
+webhook_delivery = _table(webhook_models.WebhookDelivery)
+webhook_fan_out = _table(webhook_models.WebhookFanOut)

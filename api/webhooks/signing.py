@@ -13,7 +13,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from db.models import WebhookEventName
+from db.webhooks.models import WebhookEventName
 
 SIGNATURE_HEADER = "X-Referrals-Signature"
 EVENT_ID_HEADER = "X-Referrals-Event-Id"

@@ -10,6 +10,7 @@ The unique (webhook, event) pair makes a repeat impossible anyway.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -21,9 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.access import organizations_seeing
 from db.engine import Database
-from db.models import ActivityType, WebhookDeliveryStatus, WebhookEventName
+from db.event_log import EventsExpired
+from db.models import ActivityType
 from db.tables import webhook, webhook_delivery, webhook_fan_out
+from db.webhooks.models import WebhookDeliveryStatus, WebhookEventName
 from db.writes.transaction import in_transaction
+
+log = logging.getLogger("referrals.webhooks")
 
 CURSOR = "webhooks"
 BATCH = 200  # events per fan-out transaction
@@ -79,7 +84,12 @@ async def fan_out(
             position = await conn.scalar(locked)
             if position is None:
                 return None
-        events = await read_after(conn, position, batch)
+        try:
+            events = await read_after(conn, position, batch)
+        except EventsExpired as expired:  # stalled past the retention: what was pruned is gone
+            log.error("webhook fan-out fell behind retention; skipping to %d", expired.horizon)
+            await _move(conn, expired.horizon)
+            return batch  # go on from there
         if not events:
             return 0
         deliveries = await _deliveries(conn, events, now=now, window=window)
@@ -87,14 +97,15 @@ async def fan_out(
             await _insert_ignoring_duplicates(
                 conn, webhook_delivery, deliveries, ["webhook_id", "event_id"]
             )
-        await conn.execute(
-            update(webhook_fan_out)
-            .where(webhook_fan_out.c.name == CURSOR)
-            .values(position=events[-1].position)
-        )
+        await _move(conn, events[-1].position)
         return len(events)
 
     return await in_transaction(database, work)
+
+
+async def _move(conn: AsyncConnection, position: int) -> None:
+    stmt = update(webhook_fan_out).where(webhook_fan_out.c.name == CURSOR)
+    await conn.execute(stmt.values(position=position))
 
 
 async def _cursor_exists(conn: AsyncConnection) -> bool:

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.access import Viewer
 from db.engine import Database
-from db.models import WebhookDeliveryStatus
 from db.paging import Page, PageRequest, order_terms, to_page, window_conditions
 from db.refusals import RefusalCode, Refused
 from db.tables import webhook, webhook_delivery
+from db.webhooks.models import WebhookDeliveryStatus
 from db.writes.transaction import in_transaction
 
 SHOWN = (

@@ -19,8 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.engine import Database
-from db.models import WebhookDeliveryStatus, WebhookEventName
 from db.tables import webhook, webhook_delivery
+from db.webhooks.models import WebhookDeliveryStatus, WebhookEventName
 from db.writes.transaction import in_transaction
 
 PENDING = WebhookDeliveryStatus.PENDING

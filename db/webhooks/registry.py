@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db import validation
 from db.access import Viewer
 from db.engine import Database
-from db.models import WebhookEventName
 from db.paging import Page, PageRequest, order_terms, to_page, window_conditions
 from db.refusals import FieldError, InvalidInput, RefusalCode, Refused
 from db.tables import webhook
+from db.webhooks.models import WebhookEventName
 from db.writes.transaction import in_transaction
 
 DESCRIPTION_MAX = 500

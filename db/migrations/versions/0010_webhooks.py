@@ -4,7 +4,7 @@ Organizations' webhook endpoints, their deliveries (the queue the workers share 
 and the fan-out cursor over the event log.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-11-30 01:15:07.141810
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import db.columns  # (our column types: UTCDateTime)
 
 revision: str = "0010"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
