@@ -25,6 +25,7 @@ from api.graph.types.referral_list import (
     referral_ordering,
 )
 from api.graph.types.viewer import ViewerType
+from api.graph.types.webhook import WEBHOOK_ORDERING, WebhookConnection
 from db.referral_list import ReferralFilter
 
 MAX_NODES = 100
@@ -149,6 +150,16 @@ class Query:
         request = paging.request(ORGANIZATION_ORDERING, info.context.settings, kind=str)
         page = await info.context.loaders.organization_page(search=term, request=request)
         return OrganizationConnection.of_page(info, page, term)
+
+    @strawberry.field(
+        description="Your organization's webhooks, oldest first: only your organization sees "
+        "them. Relay cursor connection, at most 100 per page."
+    )
+    @paged
+    async def webhooks(self, info: Info, paging: Paging) -> WebhookConnection:
+        request = paging.request(WEBHOOK_ORDERING, info.context.settings)
+        page = await info.context.loaders.webhook_page(request)
+        return WebhookConnection.of_page(info, page)
 
     @strawberry.field(
         description="Your organization's rate limit after this operation: its cost in points, "

@@ -41,12 +41,13 @@ def refusal(address: Address) -> str | None:
         if mapped is not None:  # ::ffff:127.0.0.1 is 127.0.0.1
             return refusal(mapped)
     for kind, flag in (
+        # The most telling name first: Python counts link-local and more as private too.
         ("loopback", address.is_loopback),
-        ("private", address.is_private),
         ("link-local", address.is_link_local),
         ("multicast", address.is_multicast),
         ("unspecified", address.is_unspecified),
         ("reserved", address.is_reserved),
+        ("private", address.is_private),
         ("not globally reachable", not address.is_global),
     ):
         if flag:

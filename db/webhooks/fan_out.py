@@ -80,7 +80,9 @@ async def fan_out(
         if position is None:
             if await _cursor_exists(conn):
                 return None  # another worker is fanning out
-            await _insert_ignoring_duplicates(conn, webhook_fan_out, [{"name": CURSOR}], ["name"])
+            await _insert_ignoring_duplicates(
+                conn, webhook_fan_out, [{"name": CURSOR, "position": 0}], ["name"]
+            )
             position = await conn.scalar(locked)
             if position is None:
                 return None
