@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 
@@ -77,8 +77,9 @@ async def receiving(**options: object) -> AsyncIterator[Receiver]:
                 await server.wait_closed()
 
 
-async def eventually(check: object, *, seconds: float = 10.0) -> None:
-    """Wait until `check()` is true (bounded): the worker runs on its own schedule."""
-    async with asyncio.timeout(seconds):
-        while not check():  # type: ignore[operator]
-            await asyncio.sleep(0.02)
+async def eventually(check: Callable[[], Awaitable[bool]], *, seconds: float = 15.0) -> None:
+    """Wait until `check()` holds (bounded): the delivery worker runs on its own schedule."""
+    deadline = time.monotonic() + seconds
+    while not await check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)

@@ -31,7 +31,8 @@ from api.webhooks.addresses import RefusedEndpoint, parse, refusal, resolve
 )
 def test_internal_addresses_are_refused(address: str, kind: str) -> None:
     reason = refusal(ipaddress.ip_address(address))
-    assert reason is not None and kind in reason
+    assert reason is not None
+    assert kind in reason
 
 
 @pytest.mark.parametrize("address", ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"])

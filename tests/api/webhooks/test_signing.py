@@ -50,7 +50,8 @@ def test_the_body_has_partner_centers_fields_and_our_ids() -> None:
 
 def test_secrets_are_sealed_and_unsealed_with_the_key() -> None:
     secret = secrets.new_secret()
-    assert secret.startswith("whsec_") and len(secret) > 40
+    assert secret.startswith("whsec_")
+    assert len(secret) > 40
     sealed = secrets.seal(secret, "k" * 32)
     assert secret not in sealed
     assert secrets.unseal(sealed, "k" * 32) == secret
@@ -74,5 +75,6 @@ def test_each_wait_is_drawn_within_its_ceiling_and_the_window() -> None:
     # Near the window's end the wait is cut to it; past it there is no retry.
     late = until - timedelta(seconds=1)
     at = schedule.next_attempt(9, now=late, retry_until=until, base=10, cap=3600, draw=draw)
-    assert at is not None and late <= at <= until
+    assert at is not None
+    assert late <= at <= until
     assert schedule.next_attempt(1, now=until, retry_until=until, base=10, cap=3600) is None
