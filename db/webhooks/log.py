@@ -36,12 +36,15 @@ SHOWN = (
 )
 
 
+Statuses = tuple[WebhookDeliveryStatus, ...] | None
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryPageKey:
     """One webhook's deliveries page: which webhook, which statuses, which page."""
 
     webhook_id: uuid.UUID
-    statuses: tuple[WebhookDeliveryStatus, ...] | None
+    statuses: Statuses
     request: PageRequest
 
 
@@ -49,9 +52,10 @@ def _own_webhooks(viewer: Viewer) -> Select[tuple[uuid.UUID]]:
     return select(webhook.c.id).where(webhook.c.organization_id == viewer.organization_id)
 
 
-def _filtered(viewer: Viewer, webhook_id: uuid.UUID, statuses: Any) -> list[Any]:
+def _of_webhooks(viewer: Viewer, webhook_ids: Sequence[uuid.UUID], statuses: Statuses) -> Any:
+    """The deliveries of the viewer's organization's webhooks among `webhook_ids`."""
     terms = [
-        webhook_delivery.c.webhook_id == webhook_id,
+        webhook_delivery.c.webhook_id.in_(webhook_ids),
         webhook_delivery.c.webhook_id.in_(_own_webhooks(viewer)),
     ]
     if statuses is not None:
@@ -62,35 +66,62 @@ def _filtered(viewer: Viewer, webhook_id: uuid.UUID, statuses: Any) -> list[Any]
 async def delivery_pages(
     conn: AsyncConnection, viewer: Viewer, keys: Sequence[DeliveryPageKey]
 ) -> list[Page]:
-    """Each webhook's page of deliveries, newest first (one statement a webhook asked)."""
-    created, id_ = webhook_delivery.c.created_date, webhook_delivery.c.id
-    pages = []
-    for key in keys:
-        request = key.request
-        stmt: Select[Any] = (
-            select(*SHOWN)
+    """Each webhook's page of deliveries, newest first: one statement per distinct page
+    request and statuses (the webhooks of one list share theirs), each webhook ranked apart."""
+    pages: dict[DeliveryPageKey, Page] = {}
+    for statuses, request in dict.fromkeys((key.statuses, key.request) for key in keys):
+        webhook_ids = list(
+            dict.fromkeys(
+                key.webhook_id for key in keys if (key.statuses, key.request) == (statuses, request)
+            )
+        )
+        created, id_ = webhook_delivery.c.created_date, webhook_delivery.c.id
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=webhook_delivery.c.webhook_id,
+                order_by=order_terms(created, id_, descending=True, request=request),
+            )
+            .label("rank")
+        )
+        ranked = (
+            select(*SHOWN, rank)
             .where(
-                *_filtered(viewer, key.webhook_id, key.statuses),
+                *_of_webhooks(viewer, webhook_ids, statuses),
                 *window_conditions(created, id_, descending=True, request=request),
             )
-            .order_by(*order_terms(created, id_, descending=True, request=request))
-            .limit(request.limit + 1)
+            .subquery()
         )
-        pages.append(to_page((await conn.execute(stmt)).all(), request))
-    return pages
+        stmt = (
+            select(ranked)
+            .where(ranked.c.rank <= request.limit + 1)
+            .order_by(ranked.c.webhook_id, ranked.c.rank)
+        )
+        groups: dict[uuid.UUID, list[Row[Any]]] = {webhook_id: [] for webhook_id in webhook_ids}
+        for row in await conn.execute(stmt):
+            groups[row.webhook_id].append(row)
+        for webhook_id in webhook_ids:
+            key = DeliveryPageKey(webhook_id, statuses, request)
+            pages[key] = to_page(groups[webhook_id], request)
+    return [pages[key] for key in keys]
 
 
 async def delivery_counts(
-    conn: AsyncConnection,
-    viewer: Viewer,
-    keys: Sequence[tuple[uuid.UUID, tuple[WebhookDeliveryStatus, ...] | None]],
+    conn: AsyncConnection, viewer: Viewer, keys: Sequence[tuple[uuid.UUID, Statuses]]
 ) -> list[int]:
-    """How many deliveries each (webhook, statuses) has."""
-    counts = []
-    for webhook_id, statuses in keys:
-        stmt = select(func.count()).where(*_filtered(viewer, webhook_id, statuses))
-        counts.append((await conn.scalar(stmt)) or 0)
-    return counts
+    """How many deliveries each (webhook, statuses) has: one statement per distinct statuses."""
+    counts: dict[tuple[uuid.UUID, Statuses], int] = {}
+    for statuses in dict.fromkeys(key[1] for key in keys):
+        webhook_ids = [webhook_id for webhook_id, s in keys if s == statuses]
+        stmt = (
+            select(webhook_delivery.c.webhook_id, func.count().label("n"))
+            .where(*_of_webhooks(viewer, webhook_ids, statuses))
+            .group_by(webhook_delivery.c.webhook_id)
+        )
+        found = {row.webhook_id: row.n for row in await conn.execute(stmt)}
+        for webhook_id in webhook_ids:
+            counts[(webhook_id, statuses)] = found.get(webhook_id, 0)
+    return [counts[key] for key in keys]
 
 
 async def deliveries_by_id(

@@ -3,6 +3,7 @@ connection, refusals naming their field, and only the owning organization sees a
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
+from db.models import ActivityType
+from db.webhooks.fan_out import fan_out
 from tests.api.graph.mutation_documents import actors
 from tests.api.webhooks.support import (
     CREATE_WEBHOOK,
@@ -19,15 +22,23 @@ from tests.api.webhooks.support import (
     register,
     webhook_api,
 )
+from tests.conftest import START
+from tests.db.webhooks.support import Event, reader
+from tests.factories import make_referral
 from tests.helpers import Api, MovableClock
+from tests.statements import statements
 
 URL = "http://127.0.0.1:9/hook"  # never called here: no referral changes
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
+    # No delivery worker: its polls would be counted with the statements of an operation.
     return Settings(
-        database_url=database_url, gc_tuning=False, webhook_allow_private_addresses=True
+        database_url=database_url,
+        gc_tuning=False,
+        webhook_allow_private_addresses=True,
+        webhook_delivery=False,
     )
 
 
@@ -158,3 +169,31 @@ async def test_pages_are_bounded_and_cursors_page_on(api: Api) -> None:
     (error,) = too_many.json()["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "`first` must be between 1 and 100" in error["message"]
+
+
+PAGE = """query { webhooks(first: 10) { nodes { url
+  deliveries(first: 5) { totalCount nodes { eventId status } } } } }"""
+
+
+async def test_a_page_of_webhooks_with_their_deliveries_costs_fixed_statements(api: Api) -> None:
+    (owner,) = await actors(api, 1)
+    async with api.database.engine.begin() as conn:
+        rows = await make_referral(conn, owner, created=START)
+    events = [
+        Event(position, uuid.uuid4(), rows.id, ActivityType.UPDATED, START)
+        for position in range(1, 8)
+    ]
+    for i in range(3):
+        await register(api, owner, f"{URL}{i}")
+    while await fan_out(api.database, reader(events), now=START, window=timedelta(hours=1)):
+        pass
+    with statements(api.database) as seen:
+        response = await api.post(PAGE, actor=owner)
+    body = response.json()
+    hooks = body["data"]["webhooks"]["nodes"]
+    assert [len(hook["deliveries"]["nodes"]) for hook in hooks] == [5, 5, 5]
+    assert [hook["deliveries"]["totalCount"] for hook in hooks] == [7, 7, 7]
+    # webhooks, their delivery pages, their counts: 3 whatever the number of webhooks.
+    assert len(seen) == 3
+    # Priced like every connection: 10 webhooks x (1 + 5 deliveries).
+    assert body["extensions"]["cost"]["requested"] == 10 * (1 + 5)
