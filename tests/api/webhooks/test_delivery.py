@@ -24,7 +24,11 @@ from tests.helpers import MovableClock
 async def test_a_change_is_delivered_signed_and_logged(
     settings: Settings, clock: MovableClock
 ) -> None:
-    async with webhook_api(settings, clock) as api, receiving() as receiver:
+    # A long poll: the commit itself must wake the worker (the hub hears the log grow).
+    async with (
+        webhook_api(settings, clock, webhook_poll_seconds=60) as api,
+        receiving() as receiver,
+    ):
         owner, outsider = await actors(api)
         secret = (await register(api, owner, receiver.url))["secret"]
         await register(api, outsider, receiver.url)  # sees no referral of the owner's

@@ -6,8 +6,11 @@ import hashlib
 import hmac
 import json
 import random
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from api.webhooks import schedule, secrets, signing
 from db.webhooks.models import WebhookEventName
@@ -78,3 +81,19 @@ def test_each_wait_is_drawn_within_its_ceiling_and_the_window() -> None:
     assert at is not None
     assert late <= at <= until
     assert schedule.next_attempt(1, now=until, retry_until=until, base=10, cap=3600) is None
+
+
+def test_the_readmes_verification_snippet_accepts_our_signature() -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    snippet = next(
+        block.split("\n", 1)[1]
+        for block in readme.split("```")
+        if block.startswith("python") and "def verify(" in block
+    )
+    namespace: dict[str, Any] = {}
+    exec(snippet, namespace)
+    body = b'{"EventName":"referral-created"}'
+    header = signing.signature(SECRET, int(time.time()), body)
+    assert namespace["verify"](SECRET, header, body)
+    assert not namespace["verify"](SECRET, header, body + b"x")
+    assert not namespace["verify"]("whsec_other", header, body)
