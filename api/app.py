@@ -18,6 +18,7 @@ from api.observability import exposition
 from api.observability.pool_metrics import instrument_pool
 from api.observability.request_metrics import RequestMetrics
 from api.observability.requests import RequestLog
+from api.retention import pruning
 from api.settings import Settings
 from api.transport.body_size import BodySizeLimit
 from api.transport.cors import cors_middleware
@@ -64,16 +65,24 @@ def create_app(
         app.state.database = database
         if settings.metrics:
             instrument_pool(database.engine)
-        # Subscriptions: committed changes (from every worker, on PostgreSQL) to this worker's
-        # subscribers.
+        # Subscriptions: the event log (events of every worker, on PostgreSQL), read after each
+        # wake-up and fanned out to this worker's subscribers.
         app.state.events = EventHub(settings.subscription_queue_size)
-        # Webhooks: this worker's share of the delivery queue, woken by every change it hears of.
+        # Webhooks: this worker's share of the delivery queue, woken whenever the log grows.
         app.state.webhooks = DeliveryWorker(settings, database, read_after=event_log.read_after)
         stop_watching = app.state.events.watch(app.state.webhooks.poke)
+        app.state.checks = {  # /readyz
+            "listener": app.state.events.listener_health,
+            "webhookDelivery": app.state.webhooks.health,
+        }
         if settings.gc_tuning:
             tune_garbage_collector()
         try:
-            async with delivering(database, app.state.events), AsyncExitStack() as stack:
+            async with (
+                delivering(database, app.state.events),
+                pruning(database, settings.event_retention, clock),
+                AsyncExitStack() as stack,
+            ):
                 if settings.webhook_delivery:
                     await stack.enter_async_context(running(app.state.webhooks))
                 yield

@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
-from db import counts, organizations, reads, referral_list
+from db import counts, event_feed, organizations, reads, referral_list
 from db.access import Viewer
 from db.engine import Database
 from db.paging import Page, PageRequest
@@ -107,6 +107,7 @@ class Loaders:
         self.organization_by_id = self._loader(organizations.organizations_by_id)
         self.organization_by_participant = self._loader(organizations.organizations_by_participant)
         self.organization_count = self._loader(organizations.organization_counts)
+        self.event_count = self._loader(event_feed.event_counts)
         self.webhook_by_id = self._loader(webhook_registry.webhooks_by_id)
         self.webhook_count = self._loader(webhook_registry.webhook_counts)
         self.delivery_by_id = self._loader(webhook_log.deliveries_by_id)
@@ -161,6 +162,12 @@ class Loaders:
             page = await webhook_registry.webhook_page(conn, self._viewer, request)
         self.webhook_by_id.prime_many({row.id: row for row in page.rows})
         return page
+
+    async def event_page(
+        self, *, where: event_feed.EventFilter, request: event_feed.EventPageRequest
+    ) -> Page:
+        async with self._database.engine.connect() as conn:
+            return await event_feed.event_page(conn, self._viewer, where=where, request=request)
 
 
 def _batched(database: Database, viewer: Viewer, read: Read[K, V]) -> SharedLoader[K, V]:

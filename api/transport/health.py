@@ -1,8 +1,14 @@
-"""Liveness and readiness, outside GraphQL and without authentication."""
+"""Liveness and readiness, outside GraphQL and without authentication.
+
+Besides the database, readiness asks the app's background parts (`app.state.checks`, filled
+in by the lifespan: the event listener) whether they work: each check answers whether it is
+healthy and a word for its state, shown under `checks`.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import text
 from starlette.requests import Request
@@ -19,21 +25,9 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def _webhook_delivery(request: Request) -> str:
-    """The delivery worker's state: running, failing (its last round met an error), stopped
-    (it ended: a bug), or disabled (WEBHOOK_DELIVERY=false)."""
-    worker = getattr(request.app.state, "webhooks", None)
-    if worker is None:
-        return "disabled"
-    state: str = worker.state()
-    return state
-
-
 async def readyz(request: Request) -> JSONResponse:
-    """The database answers and its schema is at the migrations' head, and the webhook
-    delivery worker runs."""
+    """The database answers and its schema is at the migrations' head."""
     database = request.app.state.database
-    checks = {"webhookDelivery": _webhook_delivery(request)}
     try:
         async with database.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
@@ -43,20 +37,22 @@ async def readyz(request: Request) -> JSONResponse:
             log.warning("readiness check failed: %s: %s", type(error).__name__, error)
         else:
             log.exception("readiness check failed")
-        return JSONResponse(
-            {"status": "unavailable", "reason": "database unreachable", "checks": checks}, 503
-        )
+        return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, 503)
     expected = head_revision()
     if revision != expected:
         return JSONResponse(
-            {
-                "status": "unavailable",
-                "reason": f"migrations at {revision}, expected {expected}",
-                "checks": checks,
-            },
+            {"status": "unavailable", "reason": f"migrations at {revision}, expected {expected}"},
             503,
         )
-    if checks["webhookDelivery"] == "stopped":
-        reason = "the webhook delivery worker stopped"
-        return JSONResponse({"status": "unavailable", "reason": reason, "checks": checks}, 503)
-    return JSONResponse({"status": "ready", "revision": revision, "checks": checks})
+    checks: dict[str, Check] = getattr(request.app.state, "checks", {})
+    states = {name: check() for name, check in checks.items()}
+    shown = {"database": "ok", **{name: state for name, (_, state) in states.items()}}
+    failing = [name for name, (healthy, _) in states.items() if not healthy]
+    if failing:
+        reason = ", ".join(f"{name} {states[name][1]}" for name in failing)
+        return JSONResponse({"status": "unavailable", "reason": reason, "checks": shown}, 503)
+    return JSONResponse({"status": "ready", "revision": revision, "checks": shown})
+
+
+# A background part's health: whether it works, and a word for its state.
+Check = Callable[[], tuple[bool, str]]

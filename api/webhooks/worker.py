@@ -84,6 +84,12 @@ class DeliveryWorker:
             return "stopped"
         return "failing" if self.last_error else "running"
 
+    def health(self) -> tuple[bool, str]:
+        """For /readyz: unhealthy only once stopped (a failing round retries by itself, and
+        the database check says when the database is away)."""
+        state = self.state()
+        return state != "stopped", state
+
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="webhook-delivery")
 

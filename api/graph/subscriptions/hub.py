@@ -111,6 +111,13 @@ class EventHub:
         self._watchers.append(wake)
         return lambda: self._watchers.remove(wake)
 
+    def listener_health(self) -> tuple[bool, str]:
+        """Readiness of the wake-ups: on PostgreSQL, whether the LISTEN connection is up (while
+        it is down, subscribers get events only once it is back)."""
+        if self.listener is None:
+            return True, "in-process"
+        return (True, "connected") if self.listener.listening.is_set() else (False, "disconnected")
+
     def wake(self, position: int) -> None:
         """The log has grown (to `position`, or 0 when unknown): read it soon."""
         for watcher in list(self._watchers):
