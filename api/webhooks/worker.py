@@ -22,6 +22,7 @@ import httpx
 from cryptography.fernet import InvalidToken
 
 from api.errors import is_outage
+from api.observability import metrics
 from api.settings import Settings
 from api.webhooks import addresses, schedule, secrets, sending, signing
 from db.engine import Database
@@ -199,13 +200,18 @@ class DeliveryWorker:
         settled = await queue.settle(self._database, delivery, outcome, now=now, retry_at=retry_at)
         if not settled:
             log.info("webhook delivery %s: lease lost, outcome not recorded", delivery.id)
+            metrics.WEBHOOK_ATTEMPTS.labels("lost").inc()
         elif outcome.succeeded:
             self.tally.succeeded += 1
+            metrics.WEBHOOK_ATTEMPTS.labels("succeeded").inc()
+            metrics.WEBHOOK_DELAY.observe(max(0.0, (now - delivery.occurred_date).total_seconds()))
         elif retry_at is None:
             self.tally.failed += 1
+            metrics.WEBHOOK_ATTEMPTS.labels("failed").inc()
             log.warning("webhook delivery %s FAILED after %d attempts", delivery.id, attempts)
         else:
             self.tally.retried += 1
+            metrics.WEBHOOK_ATTEMPTS.labels("retry").inc()
 
     async def _send(self, http: httpx.AsyncClient, delivery: Claimed) -> Outcome:
         settings = self._settings

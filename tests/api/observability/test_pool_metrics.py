@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
+from api.settings import Settings
 from tests.api.observability.scraping import sample, scrape
 from tests.helpers import Api
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    # No webhook delivery worker: its own checkouts would move the gauge under the test.
+    return Settings(database_url=database_url, gc_tuning=False, webhook_delivery=False)
 
 
 async def test_the_pool_gauge_follows_checkouts(api: Api) -> None:
