@@ -69,7 +69,8 @@ def create_app(
         # wake-up and fanned out to this worker's subscribers.
         app.state.events = EventHub(settings.subscription_queue_size)
         # Webhooks: this worker's share of the delivery queue, woken whenever the log grows.
-        app.state.webhooks = DeliveryWorker(settings, database, read_after=event_log.read_after)
+        deliveries = database.sibling(pool_size=2)
+        app.state.webhooks = DeliveryWorker(settings, deliveries, read_after=event_log.read_after)
         stop_watching = app.state.events.watch(app.state.webhooks.poke)
         app.state.checks = {  # /readyz
             "listener": app.state.events.listener_health,
@@ -88,6 +89,7 @@ def create_app(
                 yield
         finally:
             stop_watching()
+            await deliveries.dispose()
             await database.dispose()
             exposition.worker_stopped()
 

@@ -103,14 +103,20 @@ class DeliveryWorker:
         self._task = asyncio.create_task(self._run(), name="webhook-delivery")
 
     async def stop(self) -> None:
-        """Cancel the loop and the attempts in flight (their leases lapse and another worker
-        takes them over), waiting a bounded time for them to end."""
+        """Let the loop finish its round and the attempts in flight end (bounded), then
+        cancel what is left: an attempt cancelled mid-POST is taken over by another worker
+        once its lease lapses. Cancelling a round mid-statement is avoided where possible:
+        a driver may leave a half-made connection behind."""
         self._stopping = True
+        self._wake.set()
         tasks = [task for task in [self._task, *self._in_flight] if task is not None]
-        for task in tasks:
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+        for task in pending:
             task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=STOP_SECONDS)
+        if pending:
+            await asyncio.wait(pending, timeout=STOP_SECONDS)
 
     async def _run(self) -> None:
         async with sending.client(self._settings.webhook_timeout_seconds) as http:

@@ -70,6 +70,9 @@ async def fan_out(
     """Fan out the next events after the cursor; how many were read (None: another worker
     holds the cursor). Call again while it returns `batch`."""
 
+    if await _nothing_new(database, read_after):
+        return 0  # no write transaction (nor SQLite write lock) for an idle wake-up
+
     async def work(conn: AsyncConnection) -> int | None:
         locked = (
             select(webhook_fan_out.c.position)
@@ -108,6 +111,19 @@ async def fan_out(
 async def _move(conn: AsyncConnection, position: int) -> None:
     stmt = update(webhook_fan_out).where(webhook_fan_out.c.name == CURSOR)
     await conn.execute(stmt.values(position=position))
+
+
+async def _nothing_new(database: Database, read_after: ReadAfter) -> bool:
+    """Whether the log has no event after the cursor, read without locking anything."""
+    async with database.engine.connect() as conn:
+        stmt = select(webhook_fan_out.c.position).where(webhook_fan_out.c.name == CURSOR)
+        position = await conn.scalar(stmt)
+        if position is None:
+            return False  # the cursor row is to be made
+        try:
+            return not await read_after(conn, position, 1)
+        except EventsExpired:
+            return False  # the transaction moves the cursor on
 
 
 async def _cursor_exists(conn: AsyncConnection) -> bool:

@@ -182,15 +182,18 @@ async def prune_settled(database: Database, *, older_than: datetime) -> int:
     Pending ones stay whatever their age. Over the (status, next attempt) index: a settled
     delivery's next attempt date is when it was settled."""
 
+    settled = (
+        webhook_delivery.c.status.in_(
+            (WebhookDeliveryStatus.SUCCEEDED, WebhookDeliveryStatus.FAILED)
+        ),
+        webhook_delivery.c.next_attempt_date < older_than,
+    )
+    async with database.engine.connect() as conn:  # no write transaction when none has aged
+        if (await conn.scalar(select(webhook_delivery.c.id).where(*settled).limit(1))) is None:
+            return 0
+
     async def work(conn: AsyncConnection) -> int:
-        result = await conn.execute(
-            delete(webhook_delivery).where(
-                webhook_delivery.c.status.in_(
-                    (WebhookDeliveryStatus.SUCCEEDED, WebhookDeliveryStatus.FAILED)
-                ),
-                webhook_delivery.c.next_attempt_date < older_than,
-            )
-        )
+        result = await conn.execute(delete(webhook_delivery).where(*settled))
         return int(result.rowcount or 0)
 
     return await in_transaction(database, work)

@@ -57,22 +57,29 @@ async def claim(
 ) -> list[Claimed]:
     """Lease up to `limit` due deliveries of active webhooks to this worker, oldest due first."""
     leased_until = now + lease
+    due = (
+        select(webhook_delivery.c.id)
+        .join(webhook, webhook.c.id == webhook_delivery.c.webhook_id)
+        .where(
+            webhook_delivery.c.status == PENDING,
+            webhook_delivery.c.next_attempt_date <= now,
+            webhook.c.active.is_(True),
+        )
+        .order_by(webhook_delivery.c.next_attempt_date)
+    )
+    # Looked for first without locking: an idle round takes no write transaction (on SQLite,
+    # no write lock that other processes' writers would wait for).
+    async with database.engine.connect() as conn:
+        if (await conn.scalar(due.limit(1))) is None:
+            return []
 
     async def work(conn: AsyncConnection) -> list[Claimed]:
-        due = (
-            select(webhook_delivery.c.id)
-            .join(webhook, webhook.c.id == webhook_delivery.c.webhook_id)
-            .where(
-                webhook_delivery.c.status == PENDING,
-                webhook_delivery.c.next_attempt_date <= now,
-                webhook.c.active.is_(True),
-            )
-            .order_by(webhook_delivery.c.next_attempt_date)
-            .limit(limit)
+        locked = (
+            due.limit(limit)
             # Rows another worker is claiming are skipped, not waited for (SQLite: ignored).
             .with_for_update(of=webhook_delivery, skip_locked=True)
         )
-        ids = list((await conn.scalars(due)).all())
+        ids = list((await conn.scalars(locked)).all())
         if not ids:
             return []
         await conn.execute(

@@ -45,6 +45,9 @@ def upgrade() -> None:
         sa.Column("position", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_webhook_fan_out")),
     )
+    # The fan-out's cursor, from the log's start (a webhook receives only events after it
+    # was registered): made here so that an idle worker never needs to write.
+    op.execute("INSERT INTO webhook_fan_out (name, position) VALUES ('webhooks', 0)")
     op.create_table(
         "webhook_delivery",
         sa.Column("id", sa.Uuid(), nullable=False),
