@@ -21,6 +21,7 @@ from db import event_log
 from db.engine import Database
 
 PRUNE_INTERVAL = timedelta(hours=1)
+START_SECONDS = 5.0  # the longest one pruning may take (the database may be down)
 
 log = logging.getLogger("referrals.events")
 
@@ -35,21 +36,27 @@ async def prune_once(database: Database, retention: timedelta, now: datetime) ->
 async def pruning(
     database: Database, retention: timedelta, clock: Clock, *, every: timedelta = PRUNE_INTERVAL
 ) -> AsyncIterator[None]:
-    """Prune in the background while the app runs."""
+    """Prune once now, then in the background every `every` while the app runs."""
+
+    async def prune() -> None:
+        try:
+            async with asyncio.timeout(START_SECONDS):
+                deleted = await prune_once(database, retention, clock())
+            if deleted:
+                log.info("pruned %d events older than %s", deleted, retention)
+        except Exception as error:  # next time; the log only grows a little meanwhile
+            if is_outage(error) or isinstance(error, TimeoutError):
+                log.warning("pruning events failed: %s", error)
+            else:
+                log.exception("pruning events failed")
 
     async def run() -> None:
         while True:
-            try:
-                deleted = await prune_once(database, retention, clock())
-                if deleted:
-                    log.info("pruned %d events older than %s", deleted, retention)
-            except Exception as error:  # next time; the log only grows a little meanwhile
-                if is_outage(error):
-                    log.warning("pruning events failed: %s", error)
-                else:
-                    log.exception("pruning events failed")
             await asyncio.sleep(every.total_seconds())
+            await prune()
 
+    # The first run before serving, so that it holds no connection the first requests want.
+    await prune()
     task = asyncio.create_task(run(), name="referral-events-pruning")
     try:
         yield

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db import events
 from db.models import ActivityType, ParticipantStatus, ReferralSource, ReferralStatus
@@ -208,15 +208,17 @@ async def make_activity(
 
 
 @asynccontextmanager
-async def logging_events(conn: AsyncConnection) -> AsyncIterator[None]:
-    """Within it, activities made on `conn` are appended to the event log, as the write path
-    does (at the block's end, in its transaction)."""
-    outbox = events.Outbox.open(conn)
-    try:
-        yield
-        await outbox.seal()
-    finally:
-        outbox.close()
+async def logged_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A transaction whose activities are appended to the event log at its end, and whose
+    commit wakes this process's event listeners, as the write path does."""
+    async with engine.begin() as conn:
+        outbox = events.Outbox.open(conn)
+        try:
+            yield conn
+            await outbox.seal()
+        finally:
+            outbox.close()
+    outbox.committed(engine)
 
 
 def new_referral(**overrides: Any) -> dict[str, Any]:

@@ -165,7 +165,8 @@ class Query:
         "last looked' screens and polling integrations: keep the newest cursor and ask "
         "`orderBy: OLDEST_FIRST, after: <it>`, or pass it as `after` to `referralEvents` to go "
         "live from there. Events are kept EVENT_RETENTION_DAYS (30 by default); a cursor "
-        "older than that is refused with EVENTS_EXPIRED, naming the argument."
+        "older than that is refused with EVENTS_EXPIRED, naming the argument (the field is "
+        "then null, beside the error, so that other fields of the operation still answer)."
     )
     @paged
     async def events(
@@ -180,7 +181,7 @@ class Query:
             EventOrder,
             strawberry.argument(description="Newest first (the default) or oldest first."),
         ] = EventOrder.NEWEST_FIRST,
-    ) -> EventConnection:
+    ) -> EventConnection | None:
         where = EventFilter() if filter is None else filter.to_filter()
         return await event_connection(info, paging, where, order_by)
 

@@ -59,7 +59,7 @@ class Probe:
 
     @property
     def kind(self) -> str:
-        return "query" if self.field in ("node", "nodes", "referral") else "mutation"
+        return "query" if self.field in ("node", "nodes", "referral", "events") else "mutation"
 
     def operation(self, world: World, ids: dict[str, str]) -> tuple[str, dict[str, Any]]:
         """One request with the field once per alias; `ids` maps aliases to IDs."""
@@ -176,6 +176,16 @@ PROBES = {
         f"delivery {{ id status }} {ERRORS}",
         lambda w: w.own["WebhookDelivery"],
         _input("deliveryId"),
+    ),
+    # The events feed filtered by referral: a foreign referral's events are as absent as a
+    # nonexistent one's (an empty page), the caller's own referral has its events.
+    "Query.events.filter.referralId": Probe(
+        "events",
+        "filter",
+        "EventFilterInput",
+        "totalCount nodes { eventId type referral { id } }",
+        _own_referral,
+        lambda world, id_: {"referralId": id_},
     ),
 }
 SUBSCRIPTION = "Subscription.referralEvents.referralId"

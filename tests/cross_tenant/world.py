@@ -16,7 +16,7 @@ from db.models import ParticipantStatus
 from db.tables import activity
 from tests.conftest import START
 from tests.cross_tenant.webhook_rows import webhook_ids
-from tests.factories import make_actor, make_participant, make_referral
+from tests.factories import logged_transaction, make_actor, make_participant, make_referral
 from tests.helpers import Actor, Api
 
 
@@ -71,7 +71,8 @@ async def _ids(api: Api, table: Any, column: Any, value: uuid.UUID) -> list[uuid
 async def build_world(api: Api) -> World:
     """Organizations of their own, so that worlds built in one database do not meet."""
     created = START - timedelta(days=3)
-    async with api.database.engine.begin() as conn:
+    # Logged like writes through the API, so that the events feed has each referral's events.
+    async with logged_transaction(api.database.engine) as conn:
         caller = await make_actor(conn, "Caller")
         owner = await make_actor(conn, "Owner")
         partner = await make_actor(conn, "Partner")

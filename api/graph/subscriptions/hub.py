@@ -27,6 +27,8 @@ from db.events import PostgresListener, backoff_delays, listen_locally
 
 # Events per read of the log; a wake-up after a burst reads until the log is exhausted.
 READ_BATCH = 500
+# How long start-up waits for the hub's first reads.
+SETTLE_SECONDS = 5.0
 
 log = logging.getLogger("referrals.subscriptions")
 
@@ -81,6 +83,7 @@ class EventHub:
         self._subscribers: set[Subscriber] = set()
         self._wanted = asyncio.Event()
         self.started = asyncio.Event()  # `position` holds the log's position at start
+        self._idle = asyncio.Event()  # started, no read pending or under way
         self.overflows = 0  # subscribers dropped for being too slow, since start
         self.reads_done = 0  # reads of the log, since start (one per wake-up or fewer)
         self.listener: PostgresListener | None = None  # PostgreSQL only (readiness)
@@ -111,6 +114,10 @@ class EventHub:
         self._watchers.append(wake)
         return lambda: self._watchers.remove(wake)
 
+    async def settle(self) -> None:
+        """Wait until the hub has its start position and no read is pending or under way."""
+        await self._idle.wait()
+
     def listener_health(self) -> tuple[bool, str]:
         """Readiness of the wake-ups: on PostgreSQL, whether the LISTEN connection is up (while
         it is down, subscribers get events only once it is back)."""
@@ -124,6 +131,7 @@ class EventHub:
             watcher()
         if position == 0 or position > self.position:
             self._wanted.set()
+            self._idle.clear()
 
     def publish(self, event: EventRecord) -> None:
         """Offer the event to every subscriber that wants it; drop those that cannot take it."""
@@ -164,7 +172,10 @@ class EventHub:
                 await asyncio.sleep(next(delays))
         delays = backoff_delays()
         while True:
+            if not self._wanted.is_set():
+                self._idle.set()
             await self._wanted.wait()
+            self._idle.clear()
             self._wanted.clear()
             try:
                 await self.catch_up(database)
@@ -187,6 +198,11 @@ async def delivering(database: Database, hub: EventHub) -> AsyncIterator[None]:
             await hub.listener.start()
         else:
             stop = listen_locally(database.engine, hub.wake)
+        # Start serving once the start-up reads are done (bounded: the database may be down),
+        # so that the background holds no connection while the first requests arrive.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(SETTLE_SECONDS):
+                await hub.settle()
         yield
     finally:
         if stop is not None:

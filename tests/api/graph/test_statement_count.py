@@ -10,7 +10,7 @@ from db.models import ActivityType, ParticipantStatus
 from db.tables import participant
 from tests.conftest import START
 from tests.factories import (
-    logging_events,
+    logged_transaction,
     make_activity,
     make_actor,
     make_participant,
@@ -316,7 +316,7 @@ FEED_STATEMENTS = 6
 
 async def test_an_events_feed_page_costs_a_fixed_number_of_statements(api: Api) -> None:
     owner = await _seed(api, 200)
-    async with api.database.engine.begin() as conn, logging_events(conn):
+    async with logged_transaction(api.database.engine) as conn:
         owners = select(participant.c.id, participant.c.referral_id).where(
             participant.c.organization_id == owner.organization_id
         )
