@@ -83,5 +83,14 @@ class Database:
         async with self._writer:
             yield
 
+    def sibling(self, *, pool_size: int) -> Database:
+        """Another engine to the same database for background work (webhook deliveries): a
+        small pool of its own, so it never holds a connection a request waits for, sharing
+        this process's turn to write (SQLite's one writer at a time)."""
+        url = self.engine.url.render_as_string(hide_password=False)
+        other = Database(create_engine(url, pool_size=pool_size))
+        other._writer = self._writer
+        return other
+
     async def dispose(self) -> None:
         await self.engine.dispose()

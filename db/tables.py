@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from db import models
+from db.webhooks import models as webhook_models
 
 
 def _table(model: type[object]) -> Table:
@@ -28,3 +29,6 @@ registered_operation = _table(models.RegisteredOperation)
 rate_limit_window = _table(models.RateLimitWindow)
 referral_event = _table(models.LoggedEvent)
 referral_event_horizon = _table(models.EventLogHorizon)
+webhook = _table(webhook_models.Webhook)
+webhook_delivery = _table(webhook_models.WebhookDelivery)
+webhook_fan_out = _table(webhook_models.WebhookFanOut)

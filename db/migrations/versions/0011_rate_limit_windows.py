@@ -10,7 +10,7 @@ HOT (no index change) and pages prune themselves. SQLite keeps the table unused 
 process counts in memory) so that both engines have the same schema.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-30 01:30:00.000000
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import db.columns  # (autogenerate references our column types: UTCDateTime)
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -51,7 +51,11 @@ async def test_a_reconnected_listener_catches_up_from_the_log(
         await socket_.subscribe()
         await eventually(lambda: len(hub(app)) == 1)
         ready = await api.client.get("/readyz")
-        assert ready.json()["checks"] == {"database": "ok", "listener": "connected"}
+        assert ready.json()["checks"] == {
+            "database": "ok",
+            "listener": "connected",
+            "webhookDelivery": "running",
+        }
 
         gate.closed = True
         async with api.database.engine.begin() as conn:  # drop this database's LISTEN session
