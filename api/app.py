@@ -18,6 +18,7 @@ from api.observability import exposition
 from api.observability.pool_metrics import instrument_pool
 from api.observability.request_metrics import RequestMetrics
 from api.observability.requests import RequestLog
+from api.retention import pruning
 from api.settings import Settings
 from api.transport.body_size import BodySizeLimit
 from api.transport.cors import cors_middleware
@@ -62,13 +63,17 @@ def create_app(
         app.state.database = database
         if settings.metrics:
             instrument_pool(database.engine)
-        # Subscriptions: committed changes (from every worker, on PostgreSQL) to this worker's
-        # subscribers.
+        # Subscriptions: the event log (events of every worker, on PostgreSQL), read after each
+        # wake-up and fanned out to this worker's subscribers.
         app.state.events = EventHub(settings.subscription_queue_size)
+        app.state.checks = {"listener": app.state.events.listener_health}  # /readyz
         if settings.gc_tuning:
             tune_garbage_collector()
         try:
-            async with delivering(database, app.state.events):
+            async with (
+                delivering(database, app.state.events),
+                pruning(database, settings.event_retention, clock),
+            ):
                 yield
         finally:
             await database.dispose()

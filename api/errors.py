@@ -37,6 +37,8 @@ class ErrorCode(StrEnum):
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     BAD_USER_INPUT = "BAD_USER_INPUT"
+    # An event cursor older than the event log's retention (EVENT_RETENTION_DAYS).
+    EVENTS_EXPIRED = "EVENTS_EXPIRED"
     # What an operation may cost (api.guards).
     DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
     OPERATION_TOO_LARGE = "OPERATION_TOO_LARGE"

@@ -65,6 +65,8 @@ class Settings:
     # Live updates and operations (issue 5).
     websocket_origins: tuple[str, ...] = ()
     subscription_queue_size: int = 100
+    # The event log (issue 13): how long events are kept for resuming and the feed.
+    event_retention: timedelta = timedelta(days=30)
     metrics: bool = True
     tracing: bool = False
     # Freeze start-up objects out of the garbage collector and collect the young generation
@@ -123,6 +125,7 @@ class Settings:
             persisted_cache_bytes=_int(env, "PERSISTED_CACHE_BYTES", 16 * 1024 * 1024, low=1024),
             websocket_origins=_origins(env.get("WEBSOCKET_ORIGINS", "")),
             subscription_queue_size=_int(env, "SUBSCRIPTION_QUEUE_SIZE", 100, low=1),
+            event_retention=timedelta(days=_int(env, "EVENT_RETENTION_DAYS", 30, low=1)),
             metrics=_bool(env, "METRICS", True),
             tracing=_bool(env, "TRACING", False),
             gc_tuning=_bool(env, "GC_TUNING", True),

@@ -1,23 +1,26 @@
-"""Referral change events: noted in a write's transaction, published once it commits.
+"""Referral events: appended to the event log in a write's transaction; a wake-up after it.
 
 `db.writes.transaction.in_transaction` opens an `Outbox` on its connection and `record` notes
-each activity in it. On PostgreSQL the outbox NOTIFYs on `CHANNEL` inside the transaction itself:
-PostgreSQL delivers a NOTIFY when, and only if, its transaction commits, to every connection
-LISTENing on any worker (`PostgresListener`). On SQLite, after the commit, the outbox hands its
-changes to the listeners registered in this process for the engine (`listen_locally`). Either
-way a rolled-back or refused write publishes nothing.
+each activity in it. `seal`, the transaction's last step, appends the noted events to the
+event log (`db.event_log`, the carrier: nothing is lost while nobody listens) and, on
+PostgreSQL, NOTIFYs `CHANNEL` with the newest position: PostgreSQL delivers a NOTIFY when, and
+only if, its transaction commits, to every worker's LISTEN connection (`PostgresListener`).
+On SQLite, after the commit, the outbox wakes the listeners registered in this process for the
+engine (`listen_locally`). A wake-up only says "the log has grown to at least this position":
+listeners read the log after their own last position, so a lost or merged wake-up loses
+nothing. A rolled-back or refused write appends and wakes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
+import random
 import uuid
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -25,42 +28,26 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db import event_log
+from db.models import ActivityType
+
 CHANNEL = "referral_events"
-# Activity ids per notification: keeps a payload far below PostgreSQL's 8000-byte limit.
-MAX_IDS_PER_EVENT = 100
 _OUTBOX = "referrals.outbox"  # the key of an open outbox in the connection's `info`
 
 log = logging.getLogger("referrals.events")
 
-
-@dataclass(frozen=True, slots=True)
-class ReferralChange:
-    """A committed change: the referral and the activities (its history entries) it wrote."""
-
-    referral_id: uuid.UUID
-    activity_ids: tuple[uuid.UUID, ...]
+# A wake-up: the newest position known committed (0 when unknown: read the log anyway).
+Listener = Callable[[int], None]
 
 
-Listener = Callable[[ReferralChange], None]
-
-
-def encode(change: ReferralChange) -> str:
-    return json.dumps(
-        {"referral": str(change.referral_id), "activities": [str(a) for a in change.activity_ids]},
-        separators=(",", ":"),
-    )
-
-
-def decode(payload: str) -> ReferralChange | None:
-    """The change a notification carries; None (logged) for a payload that is not one."""
+def decode(payload: str) -> int | None:
+    """The position a notification carries; None (logged) for a payload that is not one."""
     try:
-        data = json.loads(payload)
-        return ReferralChange(
-            uuid.UUID(data["referral"]), tuple(uuid.UUID(a) for a in data["activities"])
-        )
-    except (ValueError, KeyError, TypeError):
+        position = int(payload)
+    except ValueError:
         log.warning("ignored a malformed %s notification: %.200s", CHANNEL, payload)
         return None
+    return position
 
 
 # --- the write side -----------------------------------------------------------------------
@@ -69,18 +56,19 @@ _local: weakref.WeakKeyDictionary[AsyncEngine, list[Listener]] = weakref.WeakKey
 
 
 def listen_locally(engine: AsyncEngine, listener: Listener) -> Callable[[], None]:
-    """Call `listener` with each change committed through `engine` by this process (the
-    SQLite path); returns the function that stops it."""
+    """Wake `listener` after each commit through `engine` by this process that appended
+    events (the SQLite path); returns the function that stops it."""
     _local.setdefault(engine, []).append(listener)
     return lambda: _local.get(engine, []).remove(listener)
 
 
 class Outbox:
-    """The changes of one write transaction, published only once it commits."""
+    """The events of one write transaction: appended at its end, announced once it commits."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._activities: dict[uuid.UUID, list[uuid.UUID]] = {}
+        self._events: list[event_log.PendingEvent] = []
+        self.newest: int | None = None
 
     @classmethod
     def open(cls, conn: AsyncConnection) -> Outbox:
@@ -88,22 +76,16 @@ class Outbox:
         conn.info[_OUTBOX] = outbox
         return outbox
 
-    def add(self, referral_id: uuid.UUID, activity_id: uuid.UUID) -> None:
-        self._activities.setdefault(referral_id, []).append(activity_id)
-
-    def changes(self) -> list[ReferralChange]:
-        return [
-            ReferralChange(referral_id, tuple(ids[start : start + MAX_IDS_PER_EVENT]))
-            for referral_id, ids in self._activities.items()
-            for start in range(0, len(ids), MAX_IDS_PER_EVENT)
-        ]
+    def add(self, event: event_log.PendingEvent) -> None:
+        self._events.append(event)
 
     async def seal(self) -> None:
-        """The last statements of the transaction: on PostgreSQL, its NOTIFYs."""
-        if self._conn.dialect.name != "postgresql":
-            return
-        for change in self.changes():
-            await self._conn.execute(select(func.pg_notify(CHANNEL, encode(change))))
+        """The last statements of the transaction: append its events to the log (on
+        PostgreSQL under the append lock, held through the commit that follows), then on
+        PostgreSQL NOTIFY."""
+        self.newest = await event_log.append(self._conn, self._events)
+        if self.newest is not None and self._conn.dialect.name == "postgresql":
+            await self._conn.execute(select(func.pg_notify(CHANNEL, str(self.newest))))
 
     def close(self) -> None:
         """Detach from the connection (it goes back to the pool)."""
@@ -111,32 +93,54 @@ class Outbox:
             del self._conn.info[_OUTBOX]
 
     def committed(self, engine: AsyncEngine) -> None:
-        """After the commit: hand the changes to this process's listeners (not PostgreSQL,
-        whose NOTIFYs reach every worker's LISTEN connection, this one's included)."""
-        if engine.dialect.name == "postgresql":
+        """After the commit: wake this process's listeners (not on PostgreSQL, whose
+        NOTIFYs reach every worker's LISTEN connection, this one's included)."""
+        if engine.dialect.name == "postgresql" or self.newest is None:
             return
         for listener in list(_local.get(engine, [])):
-            for change in self.changes():
-                try:
-                    listener(change)
-                except Exception:  # the write is committed: a listener's fault must not undo it
-                    log.exception("event listener failed")
+            try:
+                listener(self.newest)
+            except Exception:  # the write is committed: a listener's fault must not undo it
+                log.exception("event listener failed")
 
 
-def note(conn: AsyncConnection, referral_id: uuid.UUID, activity_id: uuid.UUID) -> None:
-    """Note an activity in the connection's open outbox; writes outside one publish nothing."""
+def note(
+    conn: AsyncConnection,
+    referral_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    type_: ActivityType,
+    occurred_date: datetime,
+) -> None:
+    """Note an activity's event in the connection's open outbox; writes outside one (demo
+    loading, test factories) log nothing."""
     outbox = conn.info.get(_OUTBOX)
     if isinstance(outbox, Outbox):
-        outbox.add(referral_id, activity_id)
+        outbox.add(event_log.PendingEvent(activity_id, referral_id, type_, occurred_date))
 
 
 # --- the PostgreSQL read side -------------------------------------------------------------
 
+# Reconnect back-off: from BACKOFF_FIRST doubling to BACKOFF_CAP seconds, each wait drawn at
+# random between half and all of it (jitter), so the workers of a fleet do not reconnect in
+# step when PostgreSQL comes back. About a second at most: whatever was committed meanwhile is
+# read from the log on reconnect, but a listener that waits long delivers it late.
+BACKOFF_FIRST = 0.05
+BACKOFF_CAP = 1.0
+
+
+def backoff_delays(first: float = BACKOFF_FIRST, cap: float = BACKOFF_CAP) -> Iterator[float]:
+    """The waits between reconnection attempts: doubling up to `cap`, with jitter."""
+    delay = first
+    while True:
+        yield random.uniform(delay / 2, delay)
+        delay = min(delay * 2, cap)
+
 
 class PostgresListener:
-    """One worker's LISTEN connection (asyncpg, outside the pool), handing every notification
-    to `listener`. Reconnects with back-off when the connection is lost; notifications sent
-    while it is down are missed (subscribers re-read state when they reconnect)."""
+    """One worker's LISTEN connection (asyncpg, outside the pool), waking `listener` with
+    every notification's position. Reconnects with short capped back-off when the connection
+    is lost, then wakes `listener` with 0 (read the log: notifications sent meanwhile are
+    gone, their events are not). `listening` is set while connected (readiness)."""
 
     def __init__(self, database_url: URL, listener: Listener, *, check_seconds: float = 30) -> None:
         url = database_url.set(drivername="postgresql")
@@ -145,10 +149,10 @@ class PostgresListener:
         self._check_seconds = check_seconds
         self._task: asyncio.Task[None] | None = None
         self.listening = asyncio.Event()
+        self.reconnects = 0  # connections made after the first, since start
 
     async def start(self, *, wait_seconds: float = 10) -> None:
-        """Start listening; waits (bounded) for the first connection, so that a change
-        committed right after start-up is not missed."""
+        """Start listening; waits (bounded) for the first connection."""
         self._task = asyncio.create_task(self._run(), name="referral-events-listener")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(wait_seconds):
@@ -161,21 +165,29 @@ class PostgresListener:
                 await self._task
 
     async def _run(self) -> None:
-        delay = 0.5
+        delays = backoff_delays()
+        connected_before = False
         while True:
             try:
                 connection = await asyncpg.connect(self._dsn, timeout=10)
             except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+                delay = next(delays)
                 log.warning(
-                    "LISTEN %s: cannot connect (%s); retrying in %gs", CHANNEL, error, delay
+                    "LISTEN %s: cannot connect (%s); retrying in %.2fs", CHANNEL, error, delay
                 )
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
                 continue
             try:
+                await connection.add_listener(CHANNEL, self._notified)
+                delays = backoff_delays()
+                self.listening.set()
+                if connected_before:
+                    self.reconnects += 1
+                    log.info("LISTEN %s: reconnected; catching up from the log", CHANNEL)
+                connected_before = True
+                self._wake(0)  # whatever committed while nobody listened is in the log
                 await self._listen(connection)
-                delay = 0.5
-            except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+            except (OSError, TimeoutError, asyncpg.PostgresError, ConnectionError) as error:
                 log.warning("LISTEN %s: connection lost (%s); reconnecting", CHANNEL, error)
             finally:
                 self.listening.clear()
@@ -184,8 +196,6 @@ class PostgresListener:
     async def _listen(self, connection: Any) -> None:
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _: lost.set())
-        await connection.add_listener(CHANNEL, self._notified)
-        self.listening.set()
         while not lost.is_set():
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._check_seconds):
@@ -195,10 +205,12 @@ class PostgresListener:
         raise ConnectionError("the LISTEN connection was closed")
 
     def _notified(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        change = decode(payload)
-        if change is None:
-            return
+        position = decode(payload)
+        if position is not None:
+            self._wake(position)
+
+    def _wake(self, position: int) -> None:
         try:
-            self._listener(change)
+            self._listener(position)
         except Exception:
             log.exception("event listener failed")

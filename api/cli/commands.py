@@ -1,10 +1,11 @@
-"""The `referrals` command: its groups (serve, db, demo, token, schema, persisted) assembled."""
+"""The `referrals` command: its groups (serve, db, demo, token, schema, persisted, events)
+assembled."""
 
 from __future__ import annotations
 
 import typer
 
-from api.cli import demo, persisted, schema
+from api.cli import demo, events, persisted, schema
 from api.cli.serve import serve
 from api.cli.tokens import token
 from api.settings import Settings
@@ -18,6 +19,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo.app, name="demo")
 app.add_typer(schema.app, name="schema")
 app.add_typer(persisted.app, name="persisted")
+app.add_typer(events.app, name="events")
 
 
 @db_app.command("upgrade")

@@ -1,8 +1,14 @@
-"""Liveness and readiness, outside GraphQL and without authentication."""
+"""Liveness and readiness, outside GraphQL and without authentication.
+
+Besides the database, readiness asks the app's background parts (`app.state.checks`, filled
+in by the lifespan: the event listener) whether they work: each check answers whether it is
+healthy and a word for its state, shown under `checks`.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import text
 from starlette.requests import Request
@@ -38,4 +44,15 @@ async def readyz(request: Request) -> JSONResponse:
             {"status": "unavailable", "reason": f"migrations at {revision}, expected {expected}"},
             503,
         )
-    return JSONResponse({"status": "ready", "revision": revision})
+    checks: dict[str, Check] = getattr(request.app.state, "checks", {})
+    states = {name: check() for name, check in checks.items()}
+    shown = {"database": "ok", **{name: state for name, (_, state) in states.items()}}
+    failing = [name for name, (healthy, _) in states.items() if not healthy]
+    if failing:
+        reason = ", ".join(f"{name} {states[name][1]}" for name in failing)
+        return JSONResponse({"status": "unavailable", "reason": reason, "checks": shown}, 503)
+    return JSONResponse({"status": "ready", "revision": revision, "checks": shown})
+
+
+# A background part's health: whether it works, and a word for its state.
+Check = Callable[[], tuple[bool, str]]

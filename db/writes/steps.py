@@ -116,7 +116,7 @@ async def record(
             note=note,
         )
     )
-    events.note(conn, referral_id, activity_id)
+    events.note(conn, referral_id, activity_id, type_, now)
     return activity_id
 
 

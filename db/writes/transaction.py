@@ -27,7 +27,8 @@ async def in_transaction(database: Database, work: Callable[[AsyncConnection], A
     On SQLite, writers of this process take turns (`Database.writing`), and the transaction
     begins IMMEDIATE, taking the file's write lock before the first read, so a read lock is
     never upgraded; other processes' writers wait for it up to the busy timeout.
-    The activities it records are published as events (`db.events`) only once it commits.
+    The activities it records are appended to the event log in the same transaction, and
+    listeners are woken (`db.events`) only once it commits.
     """
     for _ in range(MAX_ATTEMPTS):
         async with database.writing(), database.engine.connect() as conn:
@@ -36,7 +37,7 @@ async def in_transaction(database: Database, work: Callable[[AsyncConnection], A
             outbox = events.Outbox.open(conn)
             try:
                 result = await work(conn)
-                await outbox.seal()  # PostgreSQL: NOTIFY, which only the commit delivers
+                await outbox.seal()  # the event log, then (PostgreSQL) NOTIFY, delivered on commit
             except LostRace:
                 await conn.rollback()
                 continue
@@ -46,7 +47,7 @@ async def in_transaction(database: Database, work: Callable[[AsyncConnection], A
             finally:
                 outbox.close()
             await conn.commit()
-        outbox.committed(database.engine)  # SQLite: to this process's subscribers
+        outbox.committed(database.engine)  # SQLite: wake this process's listeners
         return result
     raise Refused(
         RefusalCode.CONFLICT, "The referral kept changing concurrently; read it again and retry."

@@ -1,24 +1,38 @@
-"""The event hub: this worker's fan-out of committed referral changes to its subscribers.
+"""The event hub: this worker's reader of the event log and fan-out to its subscribers.
+
+A wake-up (a NOTIFY on PostgreSQL, a local commit on SQLite, a listener's reconnection) asks
+the hub to read the log after the last position it published: one read per wake-up for the
+whole worker, however many subscribers it has, and wake-ups that arrive while a read runs
+merge into the next read. Events are published in position order, each once.
 
 Each subscriber has a bounded queue. Publishing never waits: a subscriber whose queue is full
 is dropped and told so (`on_overflow`, which closes its connection), so a slow or stuck client
-holds up neither the writes that publish nor the other subscribers.
+holds up neither the log's reader nor the other subscribers; it resumes from its last cursor.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from db import event_log
 from db.engine import Database
-from db.events import PostgresListener, ReferralChange, listen_locally
+from db.event_log import EventRecord, EventsExpired
+from db.events import PostgresListener, backoff_delays, listen_locally
+
+# Events per read of the log; a wake-up after a burst reads until the log is exhausted.
+READ_BATCH = 500
+
+log = logging.getLogger("referrals.subscriptions")
 
 
 class Subscriber:
-    """One subscription's queue of changes; `referral_id` None takes every referral's."""
+    """One subscription's queue of events; `referral_id` None takes every referral's."""
 
     def __init__(
         self,
@@ -29,16 +43,16 @@ class Subscriber:
     ) -> None:
         self.referral_id = referral_id
         self._hub = hub
-        self._queue: asyncio.Queue[ReferralChange] = asyncio.Queue(size)
+        self._queue: asyncio.Queue[EventRecord] = asyncio.Queue(size)
         self._on_overflow = on_overflow
 
-    def wants(self, change: ReferralChange) -> bool:
-        return self.referral_id is None or self.referral_id == change.referral_id
+    def wants(self, event: EventRecord) -> bool:
+        return self.referral_id is None or self.referral_id == event.referral_id
 
-    def offer(self, change: ReferralChange) -> bool:
-        """Queue a change without waiting; False when the queue is full."""
+    def offer(self, event: EventRecord) -> bool:
+        """Queue an event without waiting; False when the queue is full."""
         try:
-            self._queue.put_nowait(change)
+            self._queue.put_nowait(event)
         except asyncio.QueueFull:
             return False
         return True
@@ -47,7 +61,7 @@ class Subscriber:
         self.close()
         self._on_overflow()
 
-    async def get(self) -> ReferralChange:
+    async def get(self) -> EventRecord:
         return await self._queue.get()
 
     def close(self) -> None:
@@ -58,17 +72,23 @@ class Subscriber:
 
 
 class EventHub:
-    """The subscribers of this worker, each with a queue of `queue_size` changes."""
+    """The subscribers of this worker, each with a queue of `queue_size` events, and the
+    position of the log through which events have been published to them."""
 
     def __init__(self, queue_size: int) -> None:
         self.queue_size = queue_size
+        self.position = 0  # every event up to here was published (set at `run` start)
         self._subscribers: set[Subscriber] = set()
+        self._wanted = asyncio.Event()
+        self.started = asyncio.Event()  # `position` holds the log's position at start
         self.overflows = 0  # subscribers dropped for being too slow, since start
-        # The reads of a change in flight, by organization and change: every subscriber of one
-        # organization takes a change at about the same moment and sees it alike, so they
+        self.reads_done = 0  # reads of the log, since start (one per wake-up or fewer)
+        self.listener: PostgresListener | None = None  # PostgreSQL only (readiness)
+        # The reads of an event in flight, by organization and event: every subscriber of one
+        # organization takes an event at about the same moment and sees it alike, so they
         # share one read (api.graph.subscriptions.changes). The hub's, not the module's: one
         # table per app, gone with it.
-        self.reads: dict[tuple[uuid.UUID, ReferralChange], asyncio.Task[Any]] = {}
+        self.reads: dict[tuple[uuid.UUID, int], asyncio.Task[Any]] = {}
 
     def __len__(self) -> int:
         return len(self._subscribers)
@@ -83,28 +103,86 @@ class EventHub:
     def remove(self, subscriber: Subscriber) -> None:
         self._subscribers.discard(subscriber)
 
-    def publish(self, change: ReferralChange) -> None:
-        """Offer the change to every subscriber that wants it; drop those that cannot take it."""
+    def listener_health(self) -> tuple[bool, str]:
+        """Readiness of the wake-ups: on PostgreSQL, whether the LISTEN connection is up (while
+        it is down, subscribers get events only once it is back)."""
+        if self.listener is None:
+            return True, "in-process"
+        return (True, "connected") if self.listener.listening.is_set() else (False, "disconnected")
+
+    def wake(self, position: int) -> None:
+        """The log has grown (to `position`, or 0 when unknown): read it soon."""
+        if position == 0 or position > self.position:
+            self._wanted.set()
+
+    def publish(self, event: EventRecord) -> None:
+        """Offer the event to every subscriber that wants it; drop those that cannot take it."""
         for subscriber in list(self._subscribers):
-            if subscriber.wants(change) and not subscriber.offer(change):
+            if subscriber.wants(event) and not subscriber.offer(event):
                 self.overflows += 1
                 subscriber.overflowed()
+        self.position = max(self.position, event.position)
+
+    async def catch_up(self, database: Database) -> None:
+        """Read the log after `position` until it is exhausted, publishing in order."""
+        while True:
+            async with database.engine.connect() as conn:
+                try:
+                    events = await event_log.read_after(conn, self.position, READ_BATCH)
+                except EventsExpired as expired:  # stalled longer than the retention
+                    log.error("event hub fell behind retention; skipping to %d", expired.horizon)
+                    self.position = expired.horizon
+                    continue
+            self.reads_done += 1
+            for event in events:  # no await in between: a subscriber sees the batch whole
+                self.publish(event)
+            if len(events) < READ_BATCH:
+                return
+
+    async def run(self, database: Database) -> None:
+        """Start at the log's newest position, then read after each wake-up; a failed read
+        (the database away) is retried with short capped back-off."""
+        delays = backoff_delays()
+        while True:
+            try:
+                async with database.engine.connect() as conn:
+                    self.position = await event_log.latest_position(conn)
+                self.started.set()
+                break
+            except Exception as error:
+                log.warning("event hub cannot read the log yet (%s)", error)
+                await asyncio.sleep(next(delays))
+        delays = backoff_delays()
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            try:
+                await self.catch_up(database)
+                delays = backoff_delays()
+            except Exception as error:  # an outage: keep the wake-up and try again shortly
+                log.warning("event hub cannot read the log (%s); retrying", error)
+                self._wanted.set()
+                await asyncio.sleep(next(delays))
 
 
 @asynccontextmanager
 async def delivering(database: Database, hub: EventHub) -> AsyncIterator[None]:
-    """Feed the hub with the changes committed through `database`: on PostgreSQL by this
-    worker's LISTEN connection (changes made by any worker), else in-process."""
-    if database.dialect != "postgresql":
-        stop = listen_locally(database.engine, hub.publish)
-        try:
-            yield
-        finally:
-            stop()
-        return
-    listener = PostgresListener(database.engine.url, hub.publish)
-    await listener.start()
+    """Feed the hub from the log of `database`, woken on PostgreSQL by this worker's LISTEN
+    connection (events appended by any worker), else in-process."""
+    reader = asyncio.create_task(hub.run(database), name="referral-events-hub")
+    stop: Callable[[], None] | None = None
     try:
+        if database.dialect == "postgresql":
+            hub.listener = PostgresListener(database.engine.url, hub.wake)
+            await hub.listener.start()
+        else:
+            stop = listen_locally(database.engine, hub.wake)
         yield
     finally:
-        await listener.stop()
+        if stop is not None:
+            stop()
+        if hub.listener is not None:
+            await hub.listener.stop()
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader

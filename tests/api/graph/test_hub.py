@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 
 import pytest
 
 from api.graph.subscriptions.hub import EventHub
-from db.events import ReferralChange
+from db.event_log import EventRecord
+from db.models import ActivityType
+from tests.conftest import START
+
+_positions = itertools.count(1)
 
 
-def _change(referral_id: uuid.UUID | None = None) -> ReferralChange:
-    return ReferralChange(referral_id or uuid.uuid4(), (uuid.uuid4(),))
+def _change(referral_id: uuid.UUID | None = None) -> EventRecord:
+    referral_id = referral_id or uuid.uuid4()
+    return EventRecord(next(_positions), uuid.uuid4(), referral_id, ActivityType.UPDATED, START)
 
 
 async def test_a_change_reaches_every_subscriber_that_wants_it() -> None:

@@ -1,13 +1,14 @@
 """Subscriptions sharing one WebSocket each resolve with a context (and loaders) of their own.
 
 Races between two deliveries are made deterministic by holding each delivery's read of its
-change (`api.graph.changes.read`) until the test lets it go, in the order the test chooses.
+event (`api.graph.subscriptions.changes.read`) until the test lets it go, in the order the
+test chooses.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from starlette.applications import Starlette
 from api.graph.subscriptions import changes
 from db.access import Viewer
 from db.engine import Database
-from db.events import ReferralChange
+from db.event_log import EventRecord
 from tests.graphql_socket import (
     GraphQLSocket,
     eventually,
@@ -51,9 +52,9 @@ class HeldReads:
         self.holding = True
 
     async def __call__(
-        self, database: Database, viewer: Viewer, change: ReferralChange
-    ) -> changes.ChangeRows:
-        rows = await self.read(database, viewer, change)
+        self, database: Database, viewer: Viewer, events: Sequence[EventRecord]
+    ) -> changes.EventRows:
+        rows = await self.read(database, viewer, events)
         if self.holding:
             gate = asyncio.Event()
             self.gates.append(gate)

@@ -24,7 +24,7 @@ from api.auth.tokens import mint_token
 from api.graph.relay.ids import to_global_id
 from api.graph.subscriptions.hub import EventHub
 from api.settings import Settings
-from db.events import ReferralChange
+from db.event_log import EventRecord
 from db.models import ActivityType
 from db.writes.steps import record
 from db.writes.transaction import LostRace, in_transaction
@@ -284,7 +284,10 @@ def test_the_hub_drops_a_full_subscriber_without_waiting() -> None:
         slow = events.subscribe(None, on_overflow=lambda: dropped.append("slow"))
         fast = events.subscribe(None, on_overflow=lambda: dropped.append("fast"))
         other = events.subscribe(uuid.uuid4(), on_overflow=lambda: dropped.append("other"))
-        changes = [ReferralChange(uuid.uuid4(), (uuid.uuid4(),)) for _ in range(3)]
+        changes = [
+            EventRecord(n, uuid.uuid4(), uuid.uuid4(), ActivityType.UPDATED, START)
+            for n in range(1, 4)
+        ]
         for change in changes:
             events.publish(change)
             assert await fast.get() == change

@@ -30,3 +30,9 @@ async def test_readiness_fails_when_migrations_are_behind(api: Api) -> None:
         "status": "unavailable",
         "reason": f"migrations at 0001, expected {head}",
     }
+
+
+async def test_readiness_reports_the_event_listener(api: Api) -> None:
+    ready = await api.client.get("/readyz")
+    expected = "connected" if api.database.dialect == "postgresql" else "in-process"
+    assert ready.json()["checks"] == {"database": "ok", "listener": expected}
