@@ -25,6 +25,11 @@ FLEET_SETTINGS = {
     "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
     "WEBHOOK_RETRY_BASE_SECONDS": "1",
     "WEBHOOK_RETRY_WINDOW_SECONDS": "300",
+    "WEBHOOK_RETRY_MAX_DELAY_SECONDS": "4",
+    "WEBHOOK_POLL_SECONDS": "1",
+    # A delivery whose worker died (or whose outcome could not be written while PostgreSQL was
+    # down) is taken again when its lease lapses: this timeout + 30 s (api/webhooks/worker.py).
+    "WEBHOOK_TIMEOUT_SECONDS": "2",
     "RATE_LIMIT_POINTS": "100000000",  # the writers' pace is the scenario's, not the budget's
     "SUBSCRIPTION_QUEUE_SIZE": "1000",  # slow-subscriber closing has tests of its own
 }

@@ -88,6 +88,7 @@ class SubscriberVerdict:
     referrals_out_of_order: int
     connections: int
     resumed: int
+    losses: Counter[str]  # why connections ended: an error code or an exception's class
     delays: list[float] = field(default_factory=list, repr=False)
 
 
@@ -136,6 +137,7 @@ class Verdict:
             "referrals_out_of_order": sum(s.referrals_out_of_order for s in self.subscribers),
             "subscriber_connections": sum(s.connections for s in self.subscribers),
             "subscriber_resumes": sum(s.resumed for s in self.subscribers),
+            "subscriber_disconnects": dict(sum((s.losses for s in self.subscribers), Counter())),
             "subscriber_delay": quantiles(delays),
         }
         if self.webhooks is not None:
@@ -189,6 +191,7 @@ def judge_subscriber(log: Sequence[Logged], subscriber: Subscriber) -> Subscribe
         referrals_out_of_order=out_of_order,
         connections=subscriber.connections,
         resumed=subscriber.resumed,
+        losses=Counter(subscriber.losses),
         delays=[first[i] - at for i, at in occurred.items() if i in first],
     )
 

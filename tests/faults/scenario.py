@@ -3,7 +3,7 @@ a webhook receiver, subscribers and concurrent writers; faults mid-run; then the
 
 Timeline (seconds from the first write): subscribers 0 and 1 go away for 1.5 s at 3 and
 resume from their cursor; with faults, PostgreSQL is stopped (`pg_ctl stop -m immediate`) at
-5 for `outage` seconds and started again, then the last worker is killed with kill -9 (its
+5 for `outage` seconds and started again, 3 s later the last worker is killed with kill -9 (its
 subscribers reconnect to another worker with their cursor) and started again 2 s later.
 Writes stop at `write_seconds`; the run then waits (at most `drain_seconds`) for every
 subscriber and the webhook receiver to have every committed event.
@@ -61,7 +61,8 @@ class Plan:
     pace: float = 0.08  # seconds between one writer's writes, on average
     write_seconds: float = 22.0
     outage: float = 5.0  # seconds PostgreSQL stays down
-    drain_seconds: float = 25.0
+    # Long enough for a webhook delivery stranded by the kill to be leased again (fleet.py).
+    drain_seconds: float = 40.0
     budget_seconds: float = 150.0  # the whole run, start-up included: a hard bound
 
 
@@ -180,7 +181,7 @@ async def faults(
         await asyncio.sleep(plan.outage)
         await asyncio.to_thread(cluster.start)
         mark("PostgreSQL started")
-        await asyncio.sleep(4)
+        await asyncio.sleep(3)
         victim = running.workers[-1]
         victim.kill()
         mark(f"worker {victim.index} killed (-9)")

@@ -29,7 +29,16 @@ OPEN_SECONDS = 5.0
 
 
 class Ended(Exception):
-    """The server ended the subscription (an `error` or `complete` message)."""
+    """The server ended the subscription (an `error` or `complete` message); `code` is the
+    first error's extensions.code, or the message's type."""
+
+    def __init__(self, message: dict[str, Any]) -> None:
+        super().__init__(str(message)[:300])
+        payload = message.get("payload")
+        errors = payload.get("errors") if isinstance(payload, dict) else payload
+        first = errors[0] if isinstance(errors, list) and errors else {}
+        code = first.get("extensions", {}).get("code") if isinstance(first, dict) else None
+        self.code = str(code or message.get("type"))
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ class Subscriber:
     cursor: str | None = None
     connections: int = 0
     resumed: int = 0  # connections that resumed from a cursor
-    losses: list[str] = field(default_factory=list)  # why each connection ended
+    losses: list[str] = field(default_factory=list)  # why each connection ended, in a word
     errors: list[Any] = field(default_factory=list)  # errors the server sent
     _socket: ClientConnection | None = None
     _pause: float = 0.0
@@ -69,7 +78,9 @@ class Subscriber:
                 try:
                     await self._session(base)
                 except (OSError, TimeoutError, WebSocketException, Ended) as error:
-                    self.losses.append(f"{base}: {type(error).__name__}: {error}"[:200])
+                    if not self._stopped:
+                        kind = error.code if isinstance(error, Ended) else type(error).__name__
+                        self.losses.append(kind)
                     failures += 1
             pause, self._pause = self._pause, 0.0
             await asyncio.sleep(pause or 0.2)
@@ -100,7 +111,7 @@ class Subscriber:
         async with asyncio.timeout(OPEN_SECONDS):
             ack = json.loads(await socket.recv())
         if ack.get("type") != "connection_ack":
-            raise Ended(f"no connection_ack: {ack}")
+            raise Ended(ack)
         variables: dict[str, Any] = {"id": gid(self.referral_id) if self.referral_id else None}
         if self.resumable:
             variables["after"] = self.cursor
@@ -116,13 +127,10 @@ class Subscriber:
 
     def _handle(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
-        if kind != "next":
+        payload = message.get("payload") or {}
+        if kind != "next" or payload.get("errors"):
             self.errors.append(message)
-            raise Ended(f"{kind}: {message.get('payload')}")
-        payload = message["payload"]
-        if payload.get("errors"):
-            self.errors.append(payload["errors"])
-            raise Ended(f"errors: {payload['errors']}")
+            raise Ended(message)
         event = payload["data"]["referralEvents"]
         if self.resumable:
             event_id = uuid.UUID(event["eventId"])
