@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -10,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db import events
 from db.models import ActivityType, ParticipantStatus, ReferralSource, ReferralStatus
 from db.tables import (
     additional_information,
@@ -202,6 +205,18 @@ async def make_activity(
         to_status=to_status,
         note=note,
     )
+
+
+@asynccontextmanager
+async def logging_events(conn: AsyncConnection) -> AsyncIterator[None]:
+    """Within it, activities made on `conn` are appended to the event log, as the write path
+    does (at the block's end, in its transaction)."""
+    outbox = events.Outbox.open(conn)
+    try:
+        yield
+        await outbox.seal()
+    finally:
+        outbox.close()
 
 
 def new_referral(**overrides: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
-from db import counts, organizations, reads, referral_list
+from db import counts, event_feed, organizations, reads, referral_list
 from db.access import Viewer
 from db.engine import Database
 from db.paging import Page, PageRequest
@@ -105,6 +105,7 @@ class Loaders:
         self.organization_by_id = self._loader(organizations.organizations_by_id)
         self.organization_by_participant = self._loader(organizations.organizations_by_participant)
         self.organization_count = self._loader(organizations.organization_counts)
+        self.event_count = self._loader(event_feed.event_counts)
 
     def _loader(self, read: Read[K, V]) -> SharedLoader[K, V]:
         return _batched(self._database, self._viewer, read)
@@ -148,6 +149,12 @@ class Loaders:
             )
         self.organization_by_id.prime_many({row.id: row for row in page.rows})
         return page
+
+    async def event_page(
+        self, *, where: event_feed.EventFilter, request: event_feed.EventPageRequest
+    ) -> Page:
+        async with self._database.engine.connect() as conn:
+            return await event_feed.event_page(conn, self._viewer, where=where, request=request)
 
 
 def _batched(database: Database, viewer: Viewer, read: Read[K, V]) -> SharedLoader[K, V]:

@@ -13,6 +13,12 @@ from api.graph.prefetch import prefetch_referral_parts, referral_fields
 from api.graph.relay.paging import Paging, paged
 from api.graph.search import SEARCH_MAX_LENGTH, search_term
 from api.graph.types.enums import ReferralOrderField
+from api.graph.types.event_feed import (
+    EventConnection,
+    EventFilterInput,
+    EventOrder,
+    event_connection,
+)
 from api.graph.types.node import Node
 from api.graph.types.organization import ORGANIZATION_ORDERING, OrganizationConnection
 from api.graph.types.rate_limit import RateLimit
@@ -25,6 +31,7 @@ from api.graph.types.referral_list import (
     referral_ordering,
 )
 from api.graph.types.viewer import ViewerType
+from db.event_feed import EventFilter
 from db.referral_list import ReferralFilter
 
 MAX_NODES = 100
@@ -149,6 +156,32 @@ class Query:
         request = paging.request(ORGANIZATION_ORDERING, info.context.settings, kind=str)
         page = await info.context.loaders.organization_page(search=term, request=request)
         return OrganizationConnection.of_page(info, page, term)
+
+    @strawberry.field(
+        description="What changed in the referrals your organization takes part in: one "
+        "event per activity, by position in the event log (commit order), newest first by "
+        "default (Relay cursor connection, at most 100 per page). For 'what changed since I "
+        "last looked' screens and polling integrations: keep the newest cursor and ask "
+        "`orderBy: OLDEST_FIRST, after: <it>`, or pass it as `after` to `referralEvents` to go "
+        "live from there. Events are kept EVENT_RETENTION_DAYS (30 by default); a cursor "
+        "older than that is refused with EVENTS_EXPIRED, naming the argument."
+    )
+    @paged
+    async def events(
+        self,
+        info: Info,
+        paging: Paging,
+        filter: Annotated[
+            EventFilterInput | None,
+            strawberry.argument(description="Only events meeting these conditions."),
+        ] = None,
+        order_by: Annotated[
+            EventOrder,
+            strawberry.argument(description="Newest first (the default) or oldest first."),
+        ] = EventOrder.NEWEST_FIRST,
+    ) -> EventConnection:
+        where = EventFilter() if filter is None else filter.to_filter()
+        return await event_connection(info, paging, where, order_by)
 
     @strawberry.field(
         description="Your organization's rate limit after this operation: its cost in points, "

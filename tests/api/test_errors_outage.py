@@ -331,6 +331,17 @@ async def _eventually_ok(client: httpx.AsyncClient, headers: dict[str, str]) -> 
     raise AssertionError("the app did not recover after PostgreSQL came back")
 
 
+async def _eventually_ready(client: httpx.AsyncClient) -> dict[str, Any]:
+    """/readyz until it answers 200 (within 5 s); its body."""
+    for _ in range(50):
+        response = await client.get("/readyz")
+        if response.status_code == 200:
+            body: dict[str, Any] = response.json()
+            return body
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"not ready after PostgreSQL came back: {response.json()}")
+
+
 async def test_postgresql_stopped_and_restarted_under_the_app(clock: MovableClock) -> None:
     async with private_cluster() as cluster:
         await asyncio.to_thread(migrate.upgrade, cluster.url)
@@ -374,4 +385,5 @@ async def test_postgresql_stopped_and_restarted_under_the_app(clock: MovableCloc
             again = await client.post("/graphql", json={"query": QUERY}, headers=headers)
             assert again.status_code == 200
             assert again.json()["data"]["referrals"]["totalCount"] == 1  # nothing was written
-            assert (await client.get("/readyz")).status_code == 200
+            # Ready again once the LISTEN connection is back too (back-off at most ~1 s).
+            assert (await _eventually_ready(client))["checks"]["listener"] == "connected"

@@ -60,6 +60,22 @@ class Paging:
     ) -> PageRequest:
         """Validate `first`/`last` (1..max_page_size, not both) and decode the cursors, whose
         sort values are of `kind`."""
+        limit, from_end = self.size(settings)
+        after, before = self.after, self.before
+        return PageRequest(
+            limit=limit,
+            from_end=from_end,
+            after=None
+            if after is None
+            else from_cursor(after, ordering, argument="after", kind=kind),
+            before=None
+            if before is None
+            else from_cursor(before, ordering, argument="before", kind=kind),
+        )
+
+    def size(self, settings: Settings) -> tuple[int, bool]:
+        """The page's size and whether it is taken from the end (`last`), once `first` and
+        `last` are checked: 1..max_page_size, not both."""
         first, last, max_size = self.first, self.last, settings.max_page_size
         if first is not None and last is not None:
             raise BadUserInput("Pass either `first` or `last`, not both.", argument="first")
@@ -68,17 +84,7 @@ class Paging:
                 raise BadUserInput(
                     f"`{name}` must be between 1 and {max_size}, but it is {size}.", argument=name
                 )
-        after, before = self.after, self.before
-        return PageRequest(
-            limit=first or last or settings.default_page_size,
-            from_end=last is not None,
-            after=None
-            if after is None
-            else from_cursor(after, ordering, argument="after", kind=kind),
-            before=None
-            if before is None
-            else from_cursor(before, ordering, argument="before", kind=kind),
-        )
+        return first or last or settings.default_page_size, last is not None
 
 
 def paged(resolver: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from db.models import ActivityType, ParticipantStatus
+from db.tables import participant
 from tests.conftest import START
-from tests.factories import make_activity, make_actor, make_participant, make_referral
+from tests.factories import (
+    logging_events,
+    make_activity,
+    make_actor,
+    make_participant,
+    make_referral,
+)
 from tests.helpers import Actor, Api
 
 FULL_NESTED = """
@@ -284,3 +293,52 @@ async def test_a_dashboard_page_with_its_buttons_organizations_and_counts_is_fix
         seen[size] = [statement.split("\n")[0][:80] for statement in log.statements]
 
     assert counts == {10: DASHBOARD_STATEMENTS, 100: DASHBOARD_STATEMENTS}, seen
+
+
+FEED = """
+query ($first: Int!, $after: String) {
+  events(first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      eventId cursor type occurredAt
+      activity { id type note actor { id organizationId } }
+      referral { id name status customerProfile { name } }
+    }
+  }
+}
+"""
+# The page (its events, with the pruning horizon for the cursor check), their total, their
+# activities, their referrals, the referrals' participants (for each activity's actor) and the
+# referrals' customer profiles: one statement per edge, whatever the page size.
+FEED_STATEMENTS = 6
+
+
+async def test_an_events_feed_page_costs_a_fixed_number_of_statements(api: Api) -> None:
+    owner = await _seed(api, 200)
+    async with api.database.engine.begin() as conn, logging_events(conn):
+        owners = select(participant.c.id, participant.c.referral_id).where(
+            participant.c.organization_id == owner.organization_id
+        )
+        rows = (await conn.execute(owners)).all()
+        for row in rows:  # a note by the owner on each referral, logged as a write logs it
+            await make_activity(conn, row.referral_id, ActivityType.NOTE_ADDED, START, actor=row.id)
+    await api.query(FEED, {"first": 1}, actor=owner)  # warm the connection pool
+
+    counts, seen = {}, {}
+    for size in (10, 100):
+        with api.count_statements() as log:
+            first = await api.query(FEED, {"first": size}, actor=owner)
+            after = first["events"]["pageInfo"]["endCursor"]
+            data = await api.query(FEED, {"first": size, "after": after}, actor=owner)
+        for page in (first, data):
+            assert len(page["events"]["nodes"]) == size
+            assert page["events"]["totalCount"] == len(rows)
+            actors = {
+                node["activity"]["actor"]["organizationId"] for node in page["events"]["nodes"]
+            }
+            assert actors == {str(owner.organization_id)}
+        counts[size] = log.count
+        seen[size] = [statement.split("\n")[0][:80] for statement in log.statements]
+
+    assert counts == {10: 2 * FEED_STATEMENTS, 100: 2 * FEED_STATEMENTS}, seen

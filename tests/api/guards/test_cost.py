@@ -180,3 +180,16 @@ def test_fragments_are_priced_without_recursing_through_a_long_chain() -> None:
         "fragment F5000 on Referral { activities(first: 3) { nodes { id } } }"
     )
     assert cost(document) == Requested(nodes=7 * (1 + 3), requests=1 + 7)
+
+
+def test_the_events_feed_is_priced_like_every_connection() -> None:
+    """`events` pages like `referrals`: its page size multiplies what each event loads, its
+    event's referral's connections are fetched once per event."""
+    document = graphql.parse(
+        "{ events(first: 50) { totalCount nodes { eventId activity { id } "
+        "referral { participants { id } activities(first: 4) { nodes { id } } } } } }"
+    )
+    # Per event: itself, 10 estimated participants and a page of 4 activities.
+    assert cost(document) == Requested(nodes=50 * (1 + 10 + 4), requests=1 + 50)
+    default = graphql.parse("{ events { nodes { eventId } } }")
+    assert cost(default) == Requested(nodes=20, requests=1)
