@@ -10,13 +10,14 @@ before its commit: an upper bound of the commit->delivery delay) to its first ar
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, text
 
@@ -24,6 +25,9 @@ from db.engine import create_engine
 from tests.faults.receiver import Receiver
 from tests.faults.subscribers import Subscriber
 from tests.faults.writers import APPENDS, Write
+
+if TYPE_CHECKING:  # tests.faults.feed reads Logged from here
+    from tests.faults.feed import FeedVerdict
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class Verdict:
     acknowledged_missing: int  # acknowledged writes whose events are not in the log
     subscribers: list[SubscriberVerdict]
     webhooks: WebhookVerdict | None
+    feed: FeedVerdict | None  # tests.faults.feed: the activity feed against the log
 
     @property
     def lost(self) -> int:
@@ -138,8 +143,11 @@ class Verdict:
             "subscriber_connections": sum(s.connections for s in self.subscribers),
             "subscriber_resumes": sum(s.resumed for s in self.subscribers),
             "subscriber_disconnects": dict(sum((s.losses for s in self.subscribers), Counter())),
+            "delay_measured_from": "event occurredAt (stamped by its write before commit)",
             "subscriber_delay": quantiles(delays),
         }
+        if self.feed is not None:
+            figures["feed"] = dataclasses.asdict(self.feed)
         if self.webhooks is not None:
             hooks = self.webhooks
             figures["webhook"] = {

@@ -29,6 +29,7 @@ from db import migrate
 from db.engine import create_engine
 from tests.api.test_errors_outage import PrivateCluster, private_cluster
 from tests.factories import make_actor, make_referral
+from tests.faults.feed import judge_feed, read_feed
 from tests.faults.fleet import Fleet, fleet
 from tests.faults.oracle import (
     Logged,
@@ -45,6 +46,7 @@ from tests.faults.writers import Ledger, Writer
 from tests.graphql_socket import serving
 
 FEATURES = """{ event: __type(name: "ReferralEvent") { fields { name } }
+  query: __type(name: "Query") { fields { name } }
   mutation: __type(name: "Mutation") { fields { name } } }"""
 CREATE_WEBHOOK = """mutation ($url: String!) { createWebhook(input: {url: $url,
   events: [REFERRAL_CREATED, REFERRAL_UPDATED], description: "change-feed fault run"}) {
@@ -69,8 +71,7 @@ class Plan:
 @dataclass
 class Run:
     plan: Plan
-    resumable: bool
-    webhooks: bool
+    features: Features
     verdict: Verdict
     refused: int
     unknown: int
@@ -82,8 +83,9 @@ class Run:
             "workers": self.plan.workers,
             "faults": self.plan.faults,
             "subscribers": self.plan.subscribers,
-            "resumable_subscriptions": self.resumable,
-            "webhooks": self.webhooks,
+            "resumable_subscriptions": self.features.resumable,
+            "events_feed": self.features.feed,
+            "webhooks": self.features.webhooks,
             "writes_refused": self.refused,
             "writes_unanswered": self.unknown,
             **self.verdict.figures(),
@@ -120,8 +122,16 @@ async def seed(url: str) -> tuple[Ledger, uuid.UUID]:
     return ledger, followed.id
 
 
-async def features(client: httpx.AsyncClient, base: str, token: str) -> tuple[bool, bool]:
-    """Whether the API has resumable subscriptions and webhooks (issue 13)."""
+@dataclass(frozen=True)
+class Features:
+    """What of issue 13 the API has: resumable subscriptions, the activity feed, webhooks."""
+
+    resumable: bool
+    feed: bool
+    webhooks: bool
+
+
+async def features(client: httpx.AsyncClient, base: str, token: str) -> Features:
     response = await client.post(
         f"http://{base}/graphql",
         json={"query": FEATURES},
@@ -129,8 +139,10 @@ async def features(client: httpx.AsyncClient, base: str, token: str) -> tuple[bo
     )
     data = response.json()["data"]
     event_fields = {f["name"] for f in data["event"]["fields"]}
+    queries = {f["name"] for f in data["query"]["fields"]}
     mutations = {f["name"] for f in data["mutation"]["fields"]}
-    return {"eventId", "cursor"} <= event_fields, "createWebhook" in mutations
+    resumable = {"eventId", "cursor"} <= event_fields
+    return Features(resumable, "events" in queries, "createWebhook" in mutations)
 
 
 async def register(client: httpx.AsyncClient, base: str, token: str, url: str) -> str:
@@ -224,8 +236,8 @@ async def _scenario(
     followed: uuid.UUID,
 ) -> Run:
     base = running.live()[0]
-    resumable, webhooks = await features(client, base, ledger.tokens[0])
-    if webhooks:
+    found = await features(client, base, ledger.tokens[0])
+    if found.webhooks:
         receiver.secret = await register(client, base, ledger.tokens[0], f"http://{hook_base}/hook")
     subscribers = [
         Subscriber(
@@ -233,7 +245,7 @@ async def _scenario(
             index % plan.workers,
             ledger.tokens[0],
             running.live,
-            resumable,
+            found.resumable,
             referral_id=followed if index == plan.subscribers - 1 else None,
         )
         for index in range(plan.subscribers)
@@ -258,7 +270,7 @@ async def _scenario(
         log = [event for event in log if event.event_id not in earlier]
 
         async def settled() -> bool:
-            return _settled(log, subscribers, receiver if webhooks else None)
+            return _settled(log, subscribers, receiver if found.webhooks else None)
 
         draining = time.monotonic()
         drained = await until(settled, plan.drain_seconds)
@@ -275,9 +287,12 @@ async def _scenario(
         acknowledged=len(ledger.acknowledged),
         acknowledged_missing=judge_writes(log, ledger.acknowledged),
         subscribers=[judge_subscriber(log, subscriber) for subscriber in subscribers],
-        webhooks=judge_webhooks(log, receiver) if webhooks else None,
+        webhooks=judge_webhooks(log, receiver) if found.webhooks else None,
+        feed=judge_feed(log, await read_feed(client, running.live()[0], ledger.tokens[0]))
+        if found.feed
+        else None,
     )
-    return Run(plan, resumable, webhooks, verdict, ledger.refused, ledger.unknown, marks)
+    return Run(plan, found, verdict, ledger.refused, ledger.unknown, marks)
 
 
 def _settled(log: list[Logged], subscribers: list[Subscriber], receiver: Receiver | None) -> bool:

@@ -32,7 +32,7 @@ LEGS = {
 async def test_no_event_is_lost_or_repeated(leg: str, tmp_path: Path) -> None:
     result = await run(LEGS[leg], tmp_path)
     figures = json.dumps(result.figures(), indent=1)
-    assert result.resumable, "referralEvents has no eventId/cursor to resume from:\n" + figures
+    assert result.features.resumable, "referralEvents has no eventId/cursor:\n" + figures
     verdict = result.verdict
     assert verdict.acknowledged >= 50, figures  # the run did write, through the faults
     assert verdict.acknowledged_missing == 0, figures
@@ -43,7 +43,11 @@ async def test_no_event_is_lost_or_repeated(leg: str, tmp_path: Path) -> None:
         assert subscriber.unexpected == 0, figures
         assert subscriber.referrals_out_of_order == 0, figures
     assert sum(subscriber.resumed for subscriber in verdict.subscribers) >= 2, figures
-    assert result.webhooks, "the API has no createWebhook:\n" + figures
+    assert verdict.feed is not None, "the API has no events feed:\n" + figures
+    assert verdict.feed.missing == 0, figures
+    assert verdict.feed.extra == 0, figures
+    assert verdict.feed.in_order, figures
+    assert result.features.webhooks, "the API has no createWebhook:\n" + figures
     hooks = verdict.webhooks
     assert hooks is not None
     assert hooks.missing == 0, figures
