@@ -5,10 +5,11 @@
 PostgreSQL (default): a private cluster (initdb into a temporary directory, its own port;
 never the shared server), two workers, PostgreSQL stopped hard and restarted and a worker
 killed with kill -9 mid-run (tests/faults/scenario.py). SQLite: one worker, no faults.
-Prints: subscriber deliveries lost and duplicates (by event ID), webhook deliveries and retries,
-and the delay to subscribers and to the webhook (median, p99). The delay runs from each event's
-occurred date, which the write stamps just before it commits, to its first arrival: an upper
-bound of commit->delivery by the time the write's commit takes.
+Prints (JSON): subscriber deliveries lost and duplicates (by event ID), webhook deliveries and
+retries, and the delay to subscribers and to the webhook (median, p99) measured two ways, as
+commit lies between them: from each event's `occurredAt` (stamped by its write before the
+commit: an upper bound) and from the write's acknowledgement (the HTTP answer, after the
+commit: a lower bound, negative when the event arrived first; notes and creations only).
 """
 
 from __future__ import annotations

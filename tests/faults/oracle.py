@@ -4,8 +4,8 @@ The record is the event log (`referral_event`, in position order) when the API h
 the activities table (in time order; main before issue 13). Every acknowledged write must be
 in it, every event in it must reach every subscriber that wants it exactly once (by event ID)
 and in order per referral, and every one must reach the webhook receiver with a valid
-signature. Delays are measured from each event's occurred date (the write's own clock, set just
-before its commit: an upper bound of the commit->delivery delay) to its first arrival.
+signature. Delays run to each event's first arrival from its occurred date (stamped by the
+write before its commit) and from its write's acknowledgement (after the commit).
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ class SubscriberVerdict:
     resumed: int
     losses: Counter[str]  # why connections ended: an error code or an exception's class
     delays: list[float] = field(default_factory=list, repr=False)
+    arrivals: dict[uuid.UUID, float] = field(default_factory=dict, repr=False)  # first, by ID
 
 
 @dataclass
@@ -105,6 +106,7 @@ class WebhookVerdict:
     answered_500: int
     refused: int  # requests whose signature (or shape) was wrong
     delays: list[float] = field(default_factory=list, repr=False)
+    arrivals: dict[uuid.UUID, float] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -116,6 +118,12 @@ class Verdict:
     subscribers: list[SubscriberVerdict]
     webhooks: WebhookVerdict | None
     feed: FeedVerdict | None  # tests.faults.feed: the activity feed against the log
+    # When the writer had its answer, for the events identified by it (notes, creations).
+    acknowledgements: dict[uuid.UUID, float] = field(default_factory=dict, repr=False)
+
+    def since_acknowledged(self, arrivals: dict[uuid.UUID, float]) -> list[float]:
+        """Arrival minus acknowledgement (negative: the event came before the answer)."""
+        return [arrivals[i] - at for i, at in self.acknowledgements.items() if i in arrivals]
 
     @property
     def lost(self) -> int:
@@ -143,8 +151,13 @@ class Verdict:
             "subscriber_connections": sum(s.connections for s in self.subscribers),
             "subscriber_resumes": sum(s.resumed for s in self.subscribers),
             "subscriber_disconnects": dict(sum((s.losses for s in self.subscribers), Counter())),
-            "delay_measured_from": "event occurredAt (stamped by its write before commit)",
-            "subscriber_delay": quantiles(delays),
+            # Commit lies between the two: occurredAt is stamped before it, the answer after.
+            "subscriber_delay": {
+                "from_occurred_at": quantiles(delays),
+                "from_acknowledgement": quantiles(
+                    [d for s in self.subscribers for d in self.since_acknowledged(s.arrivals)]
+                ),
+            },
         }
         if self.feed is not None:
             figures["feed"] = dataclasses.asdict(self.feed)
@@ -157,7 +170,10 @@ class Verdict:
                 "retries": hooks.retries,
                 "answered_500": hooks.answered_500,
                 "bad_signatures": hooks.refused,
-                "delay": quantiles(hooks.delays),
+                "delay": {
+                    "from_occurred_at": quantiles(hooks.delays),
+                    "from_acknowledgement": quantiles(self.since_acknowledged(hooks.arrivals)),
+                },
             }
         return figures
 
@@ -170,6 +186,17 @@ def judge_writes(log: Sequence[Logged], writes: Sequence[Write]) -> int:
     want = Counter((w.referral_id, APPENDS[w.kind]) for w in writes if w.kind != "note")
     missing = sum(1 for w in writes if w.kind == "note" and w.activity_id not in ids)
     return missing + sum(max(0, count - have[key]) for key, count in want.items())
+
+
+def acknowledgements(log: Sequence[Logged], writes: Sequence[Write]) -> dict[uuid.UUID, float]:
+    """Event ID -> when its write was acknowledged: a note's activity, a creation's CREATED."""
+    created = {e.referral_id: e.event_id for e in log if e.type == "CREATED"}
+    found: dict[uuid.UUID, float] = {}
+    for write in writes:
+        event_id = write.activity_id if write.kind == "note" else created.get(write.referral_id)
+        if write.kind in ("note", "create") and event_id is not None:
+            found[event_id] = write.acknowledged_at
+    return found
 
 
 def wanted(log: Sequence[Logged], subscriber: Subscriber) -> list[Logged]:
@@ -201,6 +228,7 @@ def judge_subscriber(log: Sequence[Logged], subscriber: Subscriber) -> Subscribe
         resumed=subscriber.resumed,
         losses=Counter(subscriber.losses),
         delays=[first[i] - at for i, at in occurred.items() if i in first],
+        arrivals=first,
     )
 
 
@@ -215,4 +243,5 @@ def judge_webhooks(log: Sequence[Logged], receiver: Receiver) -> WebhookVerdict:
         answered_500=sum(1 for delivery in receiver.deliveries if delivery.answered == 500),
         refused=len(receiver.refused),
         delays=[delivered[e.event_id] - e.occurred_at for e in log if e.event_id in delivered],
+        arrivals=delivered,
     )

@@ -34,6 +34,7 @@ from tests.faults.fleet import Fleet, fleet
 from tests.faults.oracle import (
     Logged,
     Verdict,
+    acknowledgements,
     judge_subscriber,
     judge_webhooks,
     judge_writes,
@@ -286,6 +287,7 @@ async def _scenario(
         committed=len(log),
         acknowledged=len(ledger.acknowledged),
         acknowledged_missing=judge_writes(log, ledger.acknowledged),
+        acknowledgements=acknowledgements(log, ledger.acknowledged),
         subscribers=[judge_subscriber(log, subscriber) for subscriber in subscribers],
         webhooks=judge_webhooks(log, receiver) if found.webhooks else None,
         feed=judge_feed(log, await read_feed(client, running.live()[0], ledger.tokens[0]))
