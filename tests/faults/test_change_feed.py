@@ -32,11 +32,11 @@ LEGS = {
 async def test_no_event_is_lost_or_repeated(leg: str, tmp_path: Path) -> None:
     result = await run(LEGS[leg], tmp_path)
     figures = json.dumps(result.figures(), indent=1)
-    assert result.features.resumable, "referralEvents has no eventId/cursor:\n" + figures
     verdict = result.verdict
     assert verdict.acknowledged >= 50, figures  # the run did write, through the faults
     assert verdict.acknowledged_missing == 0, figures
     assert verdict.lost == 0, figures
+    assert result.features.resumable, "referralEvents has no eventId/cursor:\n" + figures
     for subscriber in verdict.subscribers:
         assert subscriber.expected > 0, figures
         assert subscriber.duplicates == 0, figures
