@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -26,6 +26,8 @@ from api.transport.graphiql import TokenProvider
 from api.transport.graphiql_assets import graphiql_asset
 from api.transport.health import healthz, readyz
 from api.transport.view import GraphQLView, utc_now
+from api.webhooks.worker import DeliveryWorker, running
+from db import event_log
 from db.engine import Database, create_engine
 
 # Young-generation collections every 50,000 allocations instead of 700: measured on the
@@ -66,16 +68,26 @@ def create_app(
         # Subscriptions: the event log (events of every worker, on PostgreSQL), read after each
         # wake-up and fanned out to this worker's subscribers.
         app.state.events = EventHub(settings.subscription_queue_size)
-        app.state.checks = {"listener": app.state.events.listener_health}  # /readyz
+        # Webhooks: this worker's share of the delivery queue, woken whenever the log grows.
+        app.state.webhooks = DeliveryWorker(settings, database, read_after=event_log.read_after)
+        stop_watching = app.state.events.watch(app.state.webhooks.poke)
+        app.state.checks = {  # /readyz
+            "listener": app.state.events.listener_health,
+            "webhookDelivery": app.state.webhooks.health,
+        }
         if settings.gc_tuning:
             tune_garbage_collector()
         try:
             async with (
                 delivering(database, app.state.events),
                 pruning(database, settings.event_retention, clock),
+                AsyncExitStack() as stack,
             ):
+                if settings.webhook_delivery:
+                    await stack.enter_async_context(running(app.state.webhooks))
                 yield
         finally:
+            stop_watching()
             await database.dispose()
             exposition.worker_stopped()
 

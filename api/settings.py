@@ -17,6 +17,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/referrals.db"
 # Points per organization per minute: a list screen spends 1 point a 100-referral page (see
 # the README's Limits and security for how this default was chosen).
 RATE_LIMIT_POINTS = 5_000
+# Seals webhook secrets at rest in development (api.webhooks.secrets); public, like the JWT one.
+DEVELOPMENT_WEBHOOK_SECRET_KEY = "development-only-webhook-key-do-not-use-in-production"
 
 
 class SettingsError(ValueError):
@@ -73,6 +75,19 @@ class Settings:
     # less often: a 100-referral page allocates tens of thousands of short-lived objects
     # (api.app.GC_THRESHOLDS says how often each generation is collected).
     gc_tuning: bool = True
+    # Webhooks (issue 13): who may be called, how often a failing endpoint is retried, and
+    # how long one attempt may take (api.webhooks).
+    webhook_delivery: bool = True  # run this worker's delivery loop
+    webhook_allow_private_addresses: bool = False
+    webhook_retry_base_seconds: float = 10.0
+    webhook_retry_max_delay_seconds: float = 3600.0
+    webhook_retry_window_seconds: float = 24 * 3600.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_poll_seconds: float = 5.0
+    webhook_concurrency: int = 8
+    webhook_secret_key: str = field(default=DEVELOPMENT_WEBHOOK_SECRET_KEY, repr=False)
+    # Where the resources a webhook names live (its ResourceUri and AuditUri).
+    public_base_url: str = "http://127.0.0.1:8000"
 
     @property
     def is_production(self) -> bool:
@@ -129,6 +144,20 @@ class Settings:
             metrics=_bool(env, "METRICS", True),
             tracing=_bool(env, "TRACING", False),
             gc_tuning=_bool(env, "GC_TUNING", True),
+            webhook_delivery=_bool(env, "WEBHOOK_DELIVERY", True),
+            webhook_allow_private_addresses=_bool(env, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False),
+            webhook_retry_base_seconds=float(_int(env, "WEBHOOK_RETRY_BASE_SECONDS", 10, low=1)),
+            webhook_retry_max_delay_seconds=float(
+                _int(env, "WEBHOOK_RETRY_MAX_DELAY_SECONDS", 3600, low=1)
+            ),
+            webhook_retry_window_seconds=float(
+                _int(env, "WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600, low=1)
+            ),
+            webhook_timeout_seconds=float(_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10, low=1)),
+            webhook_poll_seconds=float(_int(env, "WEBHOOK_POLL_SECONDS", 5, low=1)),
+            webhook_concurrency=_int(env, "WEBHOOK_CONCURRENCY", 8, low=1),
+            webhook_secret_key=env.get("WEBHOOK_SECRET_KEY", DEVELOPMENT_WEBHOOK_SECRET_KEY),
+            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         )
         for old in ("COST_BUDGET", "COST_BUDGET_REFILL_PER_SECOND"):
             if old in env:
@@ -143,6 +172,12 @@ class Settings:
                 f"MAX_QUERY_COST ({settings.max_cost}); else such an operation could never run"
             )
         check_jwt_secret(settings)
+        if settings.is_production and settings.webhook_secret_key == DEVELOPMENT_WEBHOOK_SECRET_KEY:
+            raise SettingsError(
+                "WEBHOOK_SECRET_KEY must be set in production; the development key is public"
+            )
+        if len(settings.webhook_secret_key) < 32:
+            raise SettingsError("WEBHOOK_SECRET_KEY must be at least 32 characters")
         if settings.apq_max_document_bytes > settings.apq_max_bytes_per_organization:
             raise SettingsError(
                 "APQ_MAX_DOCUMENT_BYTES must not exceed APQ_MAX_BYTES_PER_ORGANIZATION "

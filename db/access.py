@@ -7,10 +7,12 @@ all obey one rule whatever keys the API layer passes in.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models import ParticipantStatus
 from db.tables import participant
@@ -84,3 +86,19 @@ def viewer_participates(
             participant.c.expires_date < open_invitation_expires_before,
         ]
     return exists().where(*terms)
+
+
+async def organizations_seeing(
+    conn: AsyncConnection, referral_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """The organizations that may see each referral: the same rule as `visible_referral_ids`
+    (a participant in any status), asked from the referral's side (webhook fan-out)."""
+    stmt = (
+        select(participant.c.referral_id, participant.c.organization_id)
+        .where(participant.c.referral_id.in_(referral_ids))
+        .distinct()
+    )
+    seeing: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for row in await conn.execute(stmt):
+        seeing.setdefault(row.referral_id, set()).add(row.organization_id)
+    return seeing

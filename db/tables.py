@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from db import models
+from db.webhooks import models as webhook_models
 
 
 def _table(model: type[object]) -> Table:
@@ -27,3 +28,6 @@ persisted_operation = _table(models.PersistedOperation)
 registered_operation = _table(models.RegisteredOperation)
 referral_event = _table(models.LoggedEvent)
 referral_event_horizon = _table(models.EventLogHorizon)
+webhook = _table(webhook_models.Webhook)
+webhook_delivery = _table(webhook_models.WebhookDelivery)
+webhook_fan_out = _table(webhook_models.WebhookFanOut)

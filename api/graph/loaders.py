@@ -21,6 +21,8 @@ from db import counts, event_feed, organizations, reads, referral_list
 from db.access import Viewer
 from db.engine import Database
 from db.paging import Page, PageRequest
+from db.webhooks import log as webhook_log
+from db.webhooks import registry as webhook_registry
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -106,6 +108,11 @@ class Loaders:
         self.organization_by_participant = self._loader(organizations.organizations_by_participant)
         self.organization_count = self._loader(organizations.organization_counts)
         self.event_count = self._loader(event_feed.event_counts)
+        self.webhook_by_id = self._loader(webhook_registry.webhooks_by_id)
+        self.webhook_count = self._loader(webhook_registry.webhook_counts)
+        self.delivery_by_id = self._loader(webhook_log.deliveries_by_id)
+        self.delivery_page = self._loader(webhook_log.delivery_pages)
+        self.delivery_count = self._loader(webhook_log.delivery_counts)
 
     def _loader(self, read: Read[K, V]) -> SharedLoader[K, V]:
         return _batched(self._database, self._viewer, read)
@@ -148,6 +155,12 @@ class Loaders:
                 conn, self._viewer, search=search, request=request
             )
         self.organization_by_id.prime_many({row.id: row for row in page.rows})
+        return page
+
+    async def webhook_page(self, request: PageRequest) -> Page:
+        async with self._database.engine.connect() as conn:
+            page = await webhook_registry.webhook_page(conn, self._viewer, request)
+        self.webhook_by_id.prime_many({row.id: row for row in page.rows})
         return page
 
     async def event_page(

@@ -22,6 +22,7 @@ from api.graph.types.node import Node
 from api.graph.types.organization import Organization
 from api.graph.types.participant import Participant, User
 from api.graph.types.referral import CustomerProfile, Referral
+from api.graph.types.webhook import Webhook, WebhookDelivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,8 @@ _KINDS = (
     NodeKind(User, lambda loaders: loaders.user_by_id, User.from_row),
     NodeKind(Activity, lambda loaders: loaders.activity_by_id, Activity.from_row),
     NodeKind(Organization, lambda loaders: loaders.organization_by_id, Organization.from_row),
+    NodeKind(Webhook, lambda loaders: loaders.webhook_by_id, Webhook.from_row),
+    NodeKind(WebhookDelivery, lambda loaders: loaders.delivery_by_id, WebhookDelivery.from_row),
 )
 NODES: dict[str, NodeKind] = {kind.name: kind for kind in _KINDS}
 NODE_TYPES: tuple[type[Node], ...] = tuple(kind.type for kind in _KINDS)

@@ -31,6 +31,7 @@ from api.graph.types.referral_list import (
     referral_ordering,
 )
 from api.graph.types.viewer import ViewerType
+from api.graph.types.webhook import WEBHOOK_ORDERING, WebhookConnection
 from db.event_feed import EventFilter
 from db.referral_list import ReferralFilter
 
@@ -182,6 +183,16 @@ class Query:
     ) -> EventConnection:
         where = EventFilter() if filter is None else filter.to_filter()
         return await event_connection(info, paging, where, order_by)
+
+    @strawberry.field(
+        description="Your organization's webhooks, oldest first: only your organization sees "
+        "them. Relay cursor connection, at most 100 per page."
+    )
+    @paged
+    async def webhooks(self, info: Info, paging: Paging) -> WebhookConnection:
+        request = paging.request(WEBHOOK_ORDERING, info.context.settings)
+        page = await info.context.loaders.webhook_page(request)
+        return WebhookConnection.of_page(info, page)
 
     @strawberry.field(
         description="Your organization's rate limit after this operation: its cost in points, "

@@ -8,7 +8,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import db.models
+import db.webhooks.models  # noqa: F401  (and the webhook tables)
 from db.engine import create_engine
 
 target_metadata = SQLModel.metadata

@@ -24,6 +24,7 @@ def test_environment_overrides() -> None:
         {
             "APP_ENV": "production",
             "JWT_SECRET": SECRET,
+            "WEBHOOK_SECRET_KEY": SECRET,
             "DATABASE_URL": "postgresql+asyncpg://db/referrals",
             "INVITATION_WINDOW_DAYS": "7",
             "DB_POOL_SIZE": "3",
@@ -43,6 +44,12 @@ def test_environment_overrides() -> None:
         ({"APP_ENV": "production"}, "JWT_SECRET must be set in production"),
         ({"APP_ENV": "production", "JWT_SECRET": DEVELOPMENT_JWT_SECRET}, "must be set in"),
         ({"JWT_SECRET": "short"}, "JWT_SECRET must be at least 32 characters"),
+        (
+            {"APP_ENV": "production", "JWT_SECRET": "p" * 40},
+            "WEBHOOK_SECRET_KEY must be set in production",
+        ),
+        ({"WEBHOOK_SECRET_KEY": "short"}, "WEBHOOK_SECRET_KEY must be at least 32 characters"),
+        ({"WEBHOOK_RETRY_BASE_SECONDS": "0"}, "WEBHOOK_RETRY_BASE_SECONDS must be at least 1"),
         ({"INVITATION_WINDOW_DAYS": "two"}, "INVITATION_WINDOW_DAYS must be an integer"),
         ({"INVITATION_WINDOW_DAYS": "0"}, "INVITATION_WINDOW_DAYS must be at least 1"),
         ({"GRAPHIQL": "maybe"}, "GRAPHIQL must be true or false"),

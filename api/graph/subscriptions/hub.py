@@ -89,6 +89,9 @@ class EventHub:
         # share one read (api.graph.subscriptions.changes). The hub's, not the module's: one
         # table per app, gone with it.
         self.reads: dict[tuple[uuid.UUID, int], asyncio.Task[Any]] = {}
+        # Woken (no arguments) whenever the log grows: workers that read the log themselves,
+        # such as the webhook delivery worker. Not subscribers.
+        self._watchers: list[Callable[[], None]] = []
 
     def __len__(self) -> int:
         return len(self._subscribers)
@@ -103,6 +106,11 @@ class EventHub:
     def remove(self, subscriber: Subscriber) -> None:
         self._subscribers.discard(subscriber)
 
+    def watch(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call `wake` (which must not block) whenever the log grows; returns how to stop."""
+        self._watchers.append(wake)
+        return lambda: self._watchers.remove(wake)
+
     def listener_health(self) -> tuple[bool, str]:
         """Readiness of the wake-ups: on PostgreSQL, whether the LISTEN connection is up (while
         it is down, subscribers get events only once it is back)."""
@@ -112,6 +120,8 @@ class EventHub:
 
     def wake(self, position: int) -> None:
         """The log has grown (to `position`, or 0 when unknown): read it soon."""
+        for watcher in list(self._watchers):
+            watcher()
         if position == 0 or position > self.position:
             self._wanted.set()
 

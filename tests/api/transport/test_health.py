@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import text
+from starlette.applications import Starlette
 
 from db.migrate import head_revision
 from tests.helpers import Api
@@ -35,4 +36,18 @@ async def test_readiness_fails_when_migrations_are_behind(api: Api) -> None:
 async def test_readiness_reports_the_event_listener(api: Api) -> None:
     ready = await api.client.get("/readyz")
     expected = "connected" if api.database.dialect == "postgresql" else "in-process"
-    assert ready.json()["checks"] == {"database": "ok", "listener": expected}
+    assert ready.json()["checks"] == {
+        "database": "ok",
+        "listener": expected,
+        "webhookDelivery": "running",
+    }
+
+
+async def test_readiness_fails_once_the_webhook_delivery_worker_stopped(
+    api: Api, app: Starlette
+) -> None:
+    await app.state.webhooks.stop()
+    ready = await api.client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["reason"] == "webhookDelivery stopped"
+    assert ready.json()["checks"]["webhookDelivery"] == "stopped"
