@@ -228,3 +228,21 @@ async def test_inbox_page_lists_invitations_waiting_for_an_answer(api: Api) -> N
         assert dated == sorted(dated)
         found += len(nodes)
     assert found, "the demo data has open invitations to show"
+
+
+async def test_event_feed_shows_what_changed_since_the_last_look(api: Api) -> None:
+    actor = await _demo(api)  # demo data is loaded in bulk: not in the event log
+    feed = _operation("EventFeed")
+    before = (await api.query(feed, {}, actor=actor))["events"]
+    created = await api.query(
+        _operation("CreateReferral", "mutations"), {"input": new_referral()}, actor=actor
+    )
+    referral = created["createReferral"]["referral"]
+    since = (await api.query(feed, {"since": before["pageInfo"]["endCursor"]}, actor=actor))[
+        "events"
+    ]
+    (event,) = since["nodes"]
+    assert (event["type"], event["referral"]["id"]) == ("CREATED", referral["id"])
+    assert event["cursor"] == since["pageInfo"]["endCursor"]
+    again = await api.query(feed, {"since": event["cursor"]}, actor=actor)
+    assert again["events"]["nodes"] == []
