@@ -252,6 +252,7 @@ async def _scenario(
         for index in range(plan.subscribers)
     ]
     listening = [asyncio.create_task(subscriber.run()) for subscriber in subscribers]
+    stop, writing = asyncio.Event(), list[asyncio.Task[None]]()
     try:
 
         async def all_active() -> bool:
@@ -260,9 +261,8 @@ async def _scenario(
         assert await until(all_active, 20), "the subscriptions did not all become active"
         _, before = await read_log(url)
         earlier = {event.event_id for event in before}
-        stop = asyncio.Event()
         writers = [Writer(i, ledger, running.live, client, plan.pace) for i in range(plan.writers)]
-        writing = [asyncio.create_task(writer.run(stop)) for writer in writers]
+        writing += [asyncio.create_task(writer.run(stop)) for writer in writers]
         marks = await faults(plan, running, cluster, subscribers)
         stop.set()
         async with asyncio.timeout(15):
@@ -277,11 +277,12 @@ async def _scenario(
         drained = await until(settled, plan.drain_seconds)
         label = "all delivered, seconds after writes stopped" if drained else "drain gave up at"
         marks.append((label, time.monotonic() - draining))
-    finally:
+    finally:  # on the way out of a failure too: no client left running
+        stop.set()
         for subscriber in subscribers:
             subscriber.stop()
-        async with asyncio.timeout(10):
-            await asyncio.gather(*listening, return_exceptions=True)
+        async with asyncio.timeout(20):
+            await asyncio.gather(*writing, *listening, return_exceptions=True)
     verdict = Verdict(
         log_table=table,
         committed=len(log),
