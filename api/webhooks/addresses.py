@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
 URL_MAX = 2000
+# A registration or an attempt waits this long for DNS at most (the resolver's own timeouts
+# and retries can add up to much more).
+RESOLVE_SECONDS = 5.0
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -102,9 +105,12 @@ async def _addresses(host: str, port: int) -> tuple[Address, ...]:
     except ValueError:
         pass
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-        )
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+            )
+    except TimeoutError:
+        raise RefusedEndpoint(f"host {host!r} did not resolve within {RESOLVE_SECONDS} s") from None
     except (OSError, UnicodeError):
         raise RefusedEndpoint(f"host {host!r} does not resolve") from None
     found = tuple(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from cryptography.fernet import InvalidToken
 
+from api.errors import is_outage
 from api.settings import Settings
 from api.webhooks import addresses, schedule, secrets, sending, signing
 from db.engine import Database
@@ -34,6 +35,8 @@ Clock = Callable[[], datetime]
 LEASE_MARGIN_SECONDS = 30.0
 # Pause after the loop met an error (e.g. the database is down), so it does not spin.
 ERROR_PAUSE_SECONDS = 1.0
+# How long stopping waits for the loop and attempts to end once cancelled.
+STOP_SECONDS = 2.0
 
 
 def wall_clock() -> datetime:
@@ -68,6 +71,7 @@ class DeliveryWorker:
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self.tally = Tally()
+        self._stopping = False
         self.last_error: str | None = None
 
     @property
@@ -94,23 +98,27 @@ class DeliveryWorker:
         self._task = asyncio.create_task(self._run(), name="webhook-delivery")
 
     async def stop(self) -> None:
-        for task in [self._task, *self._in_flight]:
-            if task is not None:
-                task.cancel()
-        for task in [self._task, *self._in_flight]:
-            if task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        """Cancel the loop and the attempts in flight (their leases lapse and another worker
+        takes them over), waiting a bounded time for them to end."""
+        self._stopping = True
+        tasks = [task for task in [self._task, *self._in_flight] if task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=STOP_SECONDS)
 
     async def _run(self) -> None:
         async with sending.client(self._settings.webhook_timeout_seconds) as http:
-            while True:
+            while not self._stopping:
                 self._wake.clear()
                 try:
-                    await self._round(http)
-                    pause = await self._idle_seconds()
+                    busy = await self._round(http)
+                    # Every slot busy: an attempt that ends wakes the loop (`_finished`).
+                    pause = self._settings.webhook_poll_seconds if busy else await self._idle()
                     self.last_error = None
                 except Exception as error:  # the database is down, or a bug: log, go on
+                    if self._stopping:  # a cancellation the driver turned into an error
+                        return
                     self.last_error = f"{type(error).__name__}: {error}"
                     log.warning("webhook delivery round failed: %s", self.last_error)
                     pause = ERROR_PAUSE_SECONDS
@@ -118,7 +126,9 @@ class DeliveryWorker:
                     async with asyncio.timeout(pause):
                         await self._wake.wait()
 
-    async def _round(self, http: httpx.AsyncClient) -> None:
+    async def _round(self, http: httpx.AsyncClient) -> bool:
+        """Fan out new events, then claim what is due into the free slots; whether every
+        slot is busy."""
         settings = self._settings
         window = timedelta(seconds=settings.webhook_retry_window_seconds)
         if self._read_after is not None:
@@ -131,20 +141,24 @@ class DeliveryWorker:
                     break
         room = settings.webhook_concurrency - len(self._in_flight)
         if room <= 0:
-            return
+            return True
         claimed = await queue.claim(self._database, now=self._clock(), lease=self.lease, limit=room)
         for delivery in claimed:
             task = asyncio.create_task(self._attempt(http, delivery))
             self._in_flight.add(task)
             task.add_done_callback(self._finished)
+        return len(self._in_flight) >= settings.webhook_concurrency
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("webhook delivery attempt failed", exc_info=task.exception())
+        error = None if task.cancelled() else task.exception()
+        if error is not None and is_outage(error):  # its lease lapses; it is tried again
+            log.warning("webhook delivery attempt not recorded: %s", error)
+        elif error is not None:
+            log.error("webhook delivery attempt failed", exc_info=error)
         self.poke()
 
-    async def _idle_seconds(self) -> float:
+    async def _idle(self) -> float:
         """Until the earliest due retry, at most the poll interval."""
         poll = self._settings.webhook_poll_seconds
         due = await queue.next_due(self._database)

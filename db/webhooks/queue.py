@@ -147,10 +147,12 @@ async def settle(
 
 
 async def next_due(database: Database) -> datetime | None:
-    """When the earliest pending delivery is due (None: nothing is pending)."""
+    """When the earliest pending delivery of an active webhook is due (None: none is)."""
     async with database.engine.connect() as conn:
-        stmt = select(func.min(webhook_delivery.c.next_attempt_date)).where(
-            webhook_delivery.c.status == PENDING
+        stmt = (
+            select(func.min(webhook_delivery.c.next_attempt_date))
+            .join(webhook, webhook.c.id == webhook_delivery.c.webhook_id)
+            .where(webhook_delivery.c.status == PENDING, webhook.c.active.is_(True))
         )
         due: datetime | None = await conn.scalar(stmt)
         return due

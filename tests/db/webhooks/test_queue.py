@@ -14,6 +14,7 @@ from api.settings import Settings
 from api.webhooks.worker import DeliveryWorker, running
 from db.engine import Database, create_engine
 from db.models import ActivityType
+from db.tables import webhook
 from db.webhooks import queue
 from db.webhooks.fan_out import fan_out
 from db.webhooks.queue import Outcome
@@ -110,3 +111,13 @@ async def test_two_workers_on_postgresql_never_attempt_one_delivery_at_once(
     assert receiver.most_in_flight == 1
     assert all(worker.tally.attempts > 0 for worker in workers)  # they shared the queue
     assert sum(worker.tally.attempts for worker in workers) == count
+
+
+async def test_a_paused_webhooks_deliveries_wait_and_are_not_due(database: Database) -> None:
+    await _queued(database, "https://hooks.example/in", 2, now=START)
+    assert await queue.next_due(database) == START
+    async with database.engine.begin() as conn:
+        await conn.execute(webhook.update().values(active=False))
+    # Neither claimed nor due: a worker sleeps instead of polling for them.
+    assert await queue.claim(database, now=START, lease=LEASE, limit=10) == []
+    assert await queue.next_due(database) is None
