@@ -105,6 +105,7 @@ class WebhookVerdict:
     retries: int  # attempts beyond the first per event
     answered_500: int
     refused: int  # requests whose signature (or shape) was wrong
+    mislabelled: int  # deliveries whose EventName or ReferralId is not their event's
     delays: list[float] = field(default_factory=list, repr=False)
     arrivals: dict[uuid.UUID, float] = field(default_factory=dict, repr=False)
 
@@ -170,6 +171,7 @@ class Verdict:
                 "retries": hooks.retries,
                 "answered_500": hooks.answered_500,
                 "bad_signatures": hooks.refused,
+                "mislabelled": hooks.mislabelled,
                 "delay": {
                     "from_occurred_at": quantiles(hooks.delays),
                     "from_acknowledgement": quantiles(self.since_acknowledged(hooks.arrivals)),
@@ -232,9 +234,15 @@ def judge_subscriber(log: Sequence[Logged], subscriber: Subscriber) -> Subscribe
     )
 
 
+def event_name(activity_type: str) -> str:
+    """Partner Center's name of an event: referral-created for a creation, else -updated."""
+    return "referral-created" if activity_type == "CREATED" else "referral-updated"
+
+
 def judge_webhooks(log: Sequence[Logged], receiver: Receiver) -> WebhookVerdict:
     delivered = receiver.delivered()
     per_event = Counter(delivery.event_id for delivery in receiver.deliveries)
+    labels = {e.event_id: (event_name(e.type), str(e.referral_id)) for e in log}
     return WebhookVerdict(
         expected=len(log),
         missing=sum(1 for event in log if event.event_id not in delivered),
@@ -242,6 +250,12 @@ def judge_webhooks(log: Sequence[Logged], receiver: Receiver) -> WebhookVerdict:
         retries=sum(count - 1 for count in per_event.values()),
         answered_500=sum(1 for delivery in receiver.deliveries if delivery.answered == 500),
         refused=len(receiver.refused),
+        mislabelled=sum(
+            1
+            for d in receiver.deliveries
+            if labels.get(d.event_id, (d.body["EventName"], d.body["ReferralId"]))
+            != (d.body["EventName"], d.body["ReferralId"])
+        ),
         delays=[delivered[e.event_id] - e.occurred_at for e in log if e.event_id in delivered],
         arrivals=delivered,
     )

@@ -65,6 +65,7 @@ class Receiver:
         try:
             payload = json.loads(body)
             event_id = uuid.UUID(request.headers["x-referrals-event-id"])
+            uuid.UUID(payload["ReferralId"])  # a UUID, or ValueError: malformed
             consistent = (
                 payload["EventId"] == str(event_id)
                 and payload["EventName"] in EVENT_NAMES
