@@ -246,3 +246,17 @@ async def test_event_feed_shows_what_changed_since_the_last_look(api: Api) -> No
     assert event["cursor"] == since["pageInfo"]["endCursor"]
     again = await api.query(feed, {"since": event["cursor"]}, actor=actor)
     assert again["events"]["nodes"] == []
+
+
+async def test_a_webhook_is_registered_and_its_delivery_log_read(api: Api) -> None:
+    actor = await _demo(api)
+    variables = {"input": {"url": "https://93.184.215.14/hooks", "events": ["REFERRAL_CREATED"]}}
+    created = (await api.query(_operation("CreateWebhook", "mutations"), variables, actor=actor))[
+        "createWebhook"
+    ]
+    assert created["userErrors"] == []
+    assert created["secret"].startswith("whsec_")
+    log = await api.query(_operation("WebhookDeliveries"), {"first": 20}, actor=actor)
+    (webhook,) = log["webhooks"]["nodes"]
+    assert webhook["id"] == created["webhook"]["id"]
+    assert webhook["deliveries"]["totalCount"] == 0  # registered after the demo's history

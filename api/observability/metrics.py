@@ -5,7 +5,8 @@ cost the view leaves in the request's log fields), `OperationMetrics`
 (api.observability.operation_metrics: each GraphQL operation's name, type, outcome, duration
 and error codes) and the database pool's checkout/checkin events
 (api.observability.pool_metrics). Subscriptions count themselves (`SUBSCRIPTIONS`, `EVENTS`,
-`DROPPED`). api.observability.exposition serves them at `/metrics`.
+`DROPPED`), webhook deliveries theirs (`WEBHOOK_ATTEMPTS`, `WEBHOOK_DELAY`).
+api.observability.exposition serves them at `/metrics`.
 """
 
 from __future__ import annotations
@@ -57,6 +58,17 @@ EVENTS = Counter("referrals_subscription_events", "Referral events delivered to 
 DROPPED = Counter(
     "referrals_subscribers_dropped",
     "Subscribers closed because their queue overflowed (1013 subscriber too slow).",
+)
+WEBHOOK_ATTEMPTS = Counter(
+    "referrals_webhook_attempts",
+    "Webhook delivery attempts, by outcome: succeeded, retry (failed, tried again later), "
+    "failed (the retry window is over) or lost (the lease lapsed; not recorded).",
+    ["outcome"],
+)
+WEBHOOK_DELAY = Histogram(
+    "referrals_webhook_delivery_delay_seconds",
+    "From an event's occurrence to the attempt that delivered it.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400),
 )
 POOL_IN_USE = Gauge(
     "referrals_db_pool_connections_in_use",

@@ -54,7 +54,7 @@ def refusal(address: Address) -> str | None:
         ("not globally reachable", not address.is_global),
     ):
         if flag:
-            return f"resolves to a {kind} address ({address})"
+            return f"a {kind} address ({address})"
     return None
 
 
@@ -93,8 +93,9 @@ async def resolve(url: str, *, production: bool, allow_private: bool) -> Endpoin
         for address in addresses:
             reason = refusal(address)
             if reason is not None:
+                verb = "is" if host == str(address) else "resolves to"
                 raise RefusedEndpoint(
-                    f"host {host!r} {reason}; webhooks call public addresses only"
+                    f"host {host!r} {verb} {reason}; webhooks call public addresses only"
                 )
     return Endpoint(url, parts.scheme, host, port, addresses)
 

@@ -22,10 +22,12 @@ import httpx
 from cryptography.fernet import InvalidToken
 
 from api.errors import is_outage
+from api.observability import metrics
 from api.settings import Settings
 from api.webhooks import addresses, schedule, secrets, sending, signing
 from db.engine import Database
 from db.webhooks import fan_out, queue
+from db.webhooks import log as webhook_log
 from db.webhooks.queue import Claimed, Outcome
 
 log = logging.getLogger("referrals.webhooks")
@@ -37,6 +39,8 @@ LEASE_MARGIN_SECONDS = 30.0
 ERROR_PAUSE_SECONDS = 1.0
 # How long stopping waits for the loop and attempts to end once cancelled.
 STOP_SECONDS = 2.0
+# How often each worker prunes the delivery log.
+PRUNE_SECONDS = 3600.0
 
 
 def wall_clock() -> datetime:
@@ -72,6 +76,7 @@ class DeliveryWorker:
         self._in_flight: set[asyncio.Task[None]] = set()
         self.tally = Tally()
         self._stopping = False
+        self._next_prune = 0.0  # time.monotonic() of the next pruning of the delivery log
         self.last_error: str | None = None
 
     @property
@@ -112,6 +117,7 @@ class DeliveryWorker:
             while not self._stopping:
                 self._wake.clear()
                 try:
+                    await self._prune()
                     busy = await self._round(http)
                     # Every slot busy: an attempt that ends wakes the loop (`_finished`).
                     pause = self._settings.webhook_poll_seconds if busy else await self._idle()
@@ -125,6 +131,17 @@ class DeliveryWorker:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(pause):
                         await self._wake.wait()
+
+    async def _prune(self) -> None:
+        """Drop the delivery log's settled entries older than the event log's retention,
+        once per PRUNE_SECONDS."""
+        if time.monotonic() < self._next_prune:
+            return
+        self._next_prune = time.monotonic() + PRUNE_SECONDS
+        older_than = self._clock() - self._settings.event_retention
+        deleted = await webhook_log.prune_settled(self._database, older_than=older_than)
+        if deleted:
+            log.info("pruned %d settled webhook deliveries", deleted)
 
     async def _round(self, http: httpx.AsyncClient) -> bool:
         """Fan out new events, then claim what is due into the free slots; whether every
@@ -183,13 +200,18 @@ class DeliveryWorker:
         settled = await queue.settle(self._database, delivery, outcome, now=now, retry_at=retry_at)
         if not settled:
             log.info("webhook delivery %s: lease lost, outcome not recorded", delivery.id)
+            metrics.WEBHOOK_ATTEMPTS.labels("lost").inc()
         elif outcome.succeeded:
             self.tally.succeeded += 1
+            metrics.WEBHOOK_ATTEMPTS.labels("succeeded").inc()
+            metrics.WEBHOOK_DELAY.observe(max(0.0, (now - delivery.occurred_date).total_seconds()))
         elif retry_at is None:
             self.tally.failed += 1
+            metrics.WEBHOOK_ATTEMPTS.labels("failed").inc()
             log.warning("webhook delivery %s FAILED after %d attempts", delivery.id, attempts)
         else:
             self.tally.retried += 1
+            metrics.WEBHOOK_ATTEMPTS.labels("retry").inc()
 
     async def _send(self, http: httpx.AsyncClient, delivery: Claimed) -> Outcome:
         settings = self._settings

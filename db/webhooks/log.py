@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.access import Viewer
@@ -173,5 +173,24 @@ async def redeliver(
             )
         )
         return delivery_id
+
+    return await in_transaction(database, work)
+
+
+async def prune_settled(database: Database, *, older_than: datetime) -> int:
+    """Delete the deliveries settled (SUCCEEDED or FAILED) before `older_than`; how many.
+    Pending ones stay whatever their age. Over the (status, next attempt) index: a settled
+    delivery's next attempt date is when it was settled."""
+
+    async def work(conn: AsyncConnection) -> int:
+        result = await conn.execute(
+            delete(webhook_delivery).where(
+                webhook_delivery.c.status.in_(
+                    (WebhookDeliveryStatus.SUCCEEDED, WebhookDeliveryStatus.FAILED)
+                ),
+                webhook_delivery.c.next_attempt_date < older_than,
+            )
+        )
+        return int(result.rowcount or 0)
 
     return await in_transaction(database, work)

@@ -153,6 +153,30 @@ PROBES = {
         _own_referral,
         _input("referralId", note="Hello"),
     ),
+    "Mutation.updateWebhook.input.id": Probe(
+        "updateWebhook",
+        "input",
+        "UpdateWebhookInput!",
+        f"webhook {{ id active }} {ERRORS}",
+        lambda w: w.own["Webhook"],
+        _input("id", active=lambda _world: False),
+    ),
+    "Mutation.deleteWebhook.input.id": Probe(
+        "deleteWebhook",
+        "input",
+        "DeleteWebhookInput!",
+        f"deletedWebhookId {ERRORS}",
+        lambda w: w.own["Webhook"],
+        _input("id"),
+    ),
+    "Mutation.redeliverWebhookDelivery.input.deliveryId": Probe(
+        "redeliverWebhookDelivery",
+        "input",
+        "RedeliverWebhookDeliveryInput!",
+        f"delivery {{ id status }} {ERRORS}",
+        lambda w: w.own["WebhookDelivery"],
+        _input("deliveryId"),
+    ),
 }
 SUBSCRIPTION = "Subscription.referralEvents.referralId"
 HTTP_PROBES = sorted(PROBES)

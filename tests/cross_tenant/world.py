@@ -15,6 +15,7 @@ from api.graph.relay.ids import to_global_id
 from db.models import ParticipantStatus
 from db.tables import activity
 from tests.conftest import START
+from tests.cross_tenant.webhook_rows import webhook_ids
 from tests.factories import make_actor, make_participant, make_referral
 from tests.helpers import Actor, Api
 
@@ -167,10 +168,11 @@ async def build_world(api: Api) -> World:
             "CustomerProfile", mine.customer_profile_id, viewpoint=own_viewpoint
         ),
     }
+    own_hooks, foreign_hooks = await webhook_ids(api, caller, mine.id, owner, theirs.id)
     return World(
         caller=caller,
-        own=own,
-        foreign=foreign,
+        own=own | own_hooks,
+        foreign=foreign | foreign_hooks,
         invitee=invitee,
         own_invitations=(
             to_global_id("Participant", invitations[0]),

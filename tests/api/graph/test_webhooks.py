@@ -10,9 +10,13 @@ from typing import Any
 
 import pytest
 
+from api.graph.relay.ids import to_global_id
 from api.settings import Settings
+from db.access import Viewer
 from db.models import ActivityType
+from db.webhooks import registry
 from db.webhooks.fan_out import fan_out
+from db.webhooks.models import WebhookEventName
 from tests.api.graph.mutation_documents import actors
 from tests.api.webhooks.support import (
     CREATE_WEBHOOK,
@@ -136,6 +140,18 @@ async def test_internal_addresses_are_refused_at_registration_unless_allowed(
     strict = replace(settings, webhook_allow_private_addresses=False)
     async with webhook_api(strict, clock, webhook_allow_private_addresses=False) as api:
         (owner,) = await actors(api, 1)
+        # A public name that does not resolve here cannot be registered: write the row.
+        hook_id = to_global_id(
+            "Webhook",
+            await registry.create_webhook(
+                api.database,
+                Viewer(owner.organization_id, owner.user_id, clock()),
+                url="https://hooks.example/in",
+                events=[WebhookEventName.REFERRAL_CREATED],
+                description=None,
+                sealed_secret="sealed",
+            ),
+        )
         for url, reason in (
             ("http://localhost:9/hook", "'localhost' resolves to a loopback address"),
             ("http://10.0.0.7/hook", "private address"),
@@ -145,13 +161,12 @@ async def test_internal_addresses_are_refused_at_registration_unless_allowed(
             (error,) = answer["userErrors"]
             assert error["field"] == ["input", "url"]
             assert reason in error["message"]
-            update = await api.query(
-                UPDATE_WEBHOOK, {"input": {"id": "V2ViaG9vazox", "url": url}}, actor=owner
-            )
-            assert update["updateWebhook"]["userErrors"][0]["field"] in (
-                ["input", "url"],
-                ["input", "id"],
-            )
+            changes = {"id": hook_id, "url": url}
+            update = await api.query(UPDATE_WEBHOOK, {"input": changes}, actor=owner)
+            (error,) = update["updateWebhook"]["userErrors"]
+            assert error["field"] == ["input", "url"]
+            assert reason in error["message"]
+            assert update["updateWebhook"]["webhook"]["url"] == "https://hooks.example/in"
 
 
 async def test_pages_are_bounded_and_cursors_page_on(api: Api) -> None:

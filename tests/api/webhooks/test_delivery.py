@@ -8,6 +8,8 @@ import json
 import time
 import uuid
 
+from prometheus_client import REGISTRY
+
 from api.graph.relay.ids import parse_global_id
 from api.settings import Settings
 from api.webhooks import signing
@@ -73,6 +75,7 @@ async def test_a_change_is_delivered_signed_and_logged(
 async def test_a_failing_endpoint_is_retried_until_it_answers(
     settings: Settings, clock: MovableClock
 ) -> None:
+    retries = _attempts("retry")
     async with webhook_api(settings, clock) as api, receiving(statuses=[500, 503]) as receiver:
         (owner,) = await actors(api, 1)
         secret = (await register(api, owner, receiver.url, events=["REFERRAL_CREATED"]))["secret"]
@@ -85,6 +88,7 @@ async def test_a_failing_endpoint_is_retried_until_it_answers(
         (delivery,) = await deliveries(api, owner)
         assert (delivery["attempts"], delivery["lastResponseCode"]) == (3, 200)
         assert len(receiver.received) == 3
+        assert _attempts("retry") - retries == 2  # counted in /metrics
         # The same delivery and event each time, each attempt signed afresh.
         assert len({r.headers["x-referrals-delivery-id"] for r in receiver.received}) == 1
         assert len({r.headers["x-referrals-event-id"] for r in receiver.received}) == 1
@@ -190,3 +194,8 @@ async def test_new_events_of_a_visible_referral_reach_each_participant_once(
         (delivery,) = await deliveries(api, owner)
         assert delivery["eventName"] == "REFERRAL_UPDATED"
         assert [json.loads(r.body)["EventName"] for r in receiver.received] == ["referral-updated"]
+
+
+def _attempts(outcome: str) -> float:
+    sample = REGISTRY.get_sample_value("referrals_webhook_attempts_total", {"outcome": outcome})
+    return sample or 0.0

@@ -17,6 +17,7 @@ from db.models import ActivityType
 from db.tables import webhook
 from db.webhooks import queue
 from db.webhooks.fan_out import fan_out
+from db.webhooks.log import prune_settled
 from db.webhooks.queue import Outcome
 from tests.api.webhooks.receiver import eventually, receiving
 from tests.conftest import START
@@ -121,3 +122,16 @@ async def test_a_paused_webhooks_deliveries_wait_and_are_not_due(database: Datab
     # Neither claimed nor due: a worker sleeps instead of polling for them.
     assert await queue.claim(database, now=START, lease=LEASE, limit=10) == []
     assert await queue.next_due(database) is None
+
+
+async def test_settled_deliveries_past_the_retention_are_pruned(database: Database) -> None:
+    await _queued(database, "https://hooks.example/in", 3, now=START)
+    old, recent, pending = await queue.claim(database, now=START, lease=LEASE, limit=10)
+    done = Outcome(succeeded=True, response_code=200, excerpt=None)
+    await queue.settle(database, old, done, now=START, retry_at=None)
+    await queue.settle(database, recent, done, now=START + timedelta(days=2), retry_at=None)
+    # `pending` stays leased, then pending, whatever its age.
+    cut = START + timedelta(days=1)
+    assert await prune_settled(database, older_than=cut) == 1
+    left = await queue.statuses(database, [old.id, recent.id, pending.id])
+    assert left == {recent.id: "SUCCEEDED", pending.id: "PENDING"}
