@@ -64,7 +64,9 @@ class Subscription:
         if referral_id is not None:
             pk = expect_global_id(referral_id, "Referral", argument="referralId")
             await context.refresh()
-            if await context.loaders.referral_by_id.load(pk) is None:  # foreign or nonexistent
+            found = await context.loaders.referral_by_id.load(pk)
+            await context.delivered()
+            if found is None:  # foreign or nonexistent
                 raise OperationError(
                     "No such referral.", ErrorCode.NOT_FOUND, argument="referralId"
                 )
@@ -87,9 +89,12 @@ async def _events(
             except AuthenticationError as error:
                 context.socket.close(4403, str(error))
                 raise asyncio.CancelledError from None
-            for event in await changes.visible_events(context, change):
-                yield event
-                metrics.EVENTS.inc()
+            try:
+                for event in await changes.visible_events(context, change):
+                    yield event  # resumed once graphql-core has answered with the event
+                    metrics.EVENTS.inc()
+            finally:
+                await context.delivered()
     finally:
         subscriber.close()
         metrics.SUBSCRIPTIONS.dec()

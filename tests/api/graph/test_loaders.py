@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
+
+import pytest
 
 from api.graph.loaders import Loaded, Loaders, resolve
 from db.access import Viewer
@@ -25,16 +28,27 @@ async def _referrals(database: Database, count: int) -> tuple[Actor, list[Referr
     return owner, rows
 
 
-def _loaders(database: Database, actor: Actor) -> Loaders:
-    return Loaders(database, Viewer(actor.organization_id, actor.user_id, START))
+@pytest.fixture
+async def made() -> AsyncIterator[list[Loaders]]:
+    """The test's loaders, finished at its end: each holds its connection until then."""
+    loaders: list[Loaders] = []
+    yield loaders
+    for each in loaders:
+        await each.finish()
+
+
+def _loaders(database: Database, actor: Actor, made: list[Loaders]) -> Loaders:
+    loaders = Loaders(database, Viewer(actor.organization_id, actor.user_id, START))
+    made.append(loaders)
+    return loaders
 
 
 async def test_each_edge_costs_one_statement_whatever_the_number_of_keys(
-    database: Database,
+    database: Database, made: list[Loaders]
 ) -> None:
     owner, rows = await _referrals(database, 5)
     ids = [row.id for row in rows]
-    loaders = _loaders(database, owner)
+    loaders = _loaders(database, owner, made)
     edges = (
         loaders.referral_by_id,
         loaders.customer_profile_by_referral,
@@ -52,9 +66,11 @@ async def test_each_edge_costs_one_statement_whatever_the_number_of_keys(
     assert seen == []
 
 
-async def test_participants_by_referral_primes_participants_by_id(database: Database) -> None:
+async def test_participants_by_referral_primes_participants_by_id(
+    database: Database, made: list[Loaders]
+) -> None:
     owner, rows = await _referrals(database, 2)
-    loaders = _loaders(database, owner)
+    loaders = _loaders(database, owner, made)
     await loaders.participants_by_referral.load_many([row.id for row in rows])
     with statements(database) as seen:
         found = await loaders.participant_by_id.load(rows[0].owner_participant_id)
@@ -64,10 +80,10 @@ async def test_participants_by_referral_primes_participants_by_id(database: Data
 
 
 async def test_peek_answers_only_what_is_loaded_and_resolve_builds_at_once(
-    database: Database,
+    database: Database, made: list[Loaders]
 ) -> None:
     owner, (row,) = await _referrals(database, 1)
-    loaders = _loaders(database, owner)
+    loaders = _loaders(database, owner, made)
     loader = loaders.referral_by_id
     assert loader.peek(row.id) is None  # peeking never loads
     missing = uuid.uuid4()
@@ -81,11 +97,13 @@ async def test_peek_answers_only_what_is_loaded_and_resolve_builds_at_once(
     assert built == peeked.value.name  # built at once, not an awaitable
 
 
-async def test_a_foreign_organization_loads_nothing(database: Database) -> None:
+async def test_a_foreign_organization_loads_nothing(
+    database: Database, made: list[Loaders]
+) -> None:
     _, rows = await _referrals(database, 2)
     async with database.engine.begin() as conn:
         stranger = await make_actor(conn, "Stranger")
-    loaders = _loaders(database, stranger)
+    loaders = _loaders(database, stranger, made)
     ids = [row.id for row in rows]
     assert await loaders.referral_by_id.load_many(ids) == [None, None]
     assert await loaders.participants_by_referral.load_many(ids) == [[], []]
