@@ -62,15 +62,15 @@ def create_engine(
         event.listen(engine.sync_engine, "connect", configure)
         return engine
     # No pre-ping: it costs a round trip on every checkout. A connection is known dead from
-    # what the driver says when it is used (`_disconnects`); SQLAlchemy then invalidates it
+    # what the driver says when it is used (`mark_disconnects`); SQLAlchemy then invalidates it
     # and every other connection of the pool opened before it (a restarted server dropped them
     # all), so only the request that met it fails and the next one connects afresh.
     engine = create_async_engine(url, echo=echo, pool_recycle=1800, **pool)
-    event.listen(engine.sync_engine, "handle_error", _disconnects)
+    event.listen(engine.sync_engine, "handle_error", mark_disconnects)
     return engine
 
 
-def _disconnects(context: ExceptionContext) -> None:
+def mark_disconnects(context: ExceptionContext) -> None:
     """Count a server-side end of the session as a disconnect, whatever the driver says.
 
     asyncpg's dialect calls an error a disconnect when the connection already shows closed;
