@@ -13,6 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from db.sqlite_uuid import read_uuids_from_hex
+
 # How long a SQLite writer waits for another process's write transaction (the CLI loading
 # demo data while the API serves). Writers of one process queue in `Database.writing` first.
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -60,6 +62,7 @@ def create_engine(
         )
         configure = partial(_configure_sqlite, busy_timeout_ms=timeout_ms)
         event.listen(engine.sync_engine, "connect", configure)
+        read_uuids_from_hex(engine)
         return engine
     # No pre-ping: it costs a round trip on every checkout. A connection is known dead from
     # what the driver says when it is used (`mark_disconnects`); SQLAlchemy then invalidates it
