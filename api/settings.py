@@ -94,6 +94,7 @@ class Settings:
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
             jwt_secret=env.get("JWT_SECRET", DEVELOPMENT_JWT_SECRET),
             invitation_window=timedelta(days=_int(env, "INVITATION_WINDOW_DAYS", 14, low=1)),
+            max_page_size=_int(env, "MAX_PAGE_SIZE", 100, low=1),
             db_pool_size=_int(env, "DB_POOL_SIZE", 20, low=1),
             db_pool_timeout_seconds=_int(env, "DB_POOL_TIMEOUT_SECONDS", 5, low=1),
             graphiql=_bool(env, "GRAPHIQL", environment == "development"),
