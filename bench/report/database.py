@@ -98,12 +98,15 @@ def database_section(db: dict[str, Any], config: dict[str, Any]) -> list[str]:
                 ratio(ours_cpu, floor_cpu),
             ),
             row(f"cores used during that load (as above), {at}", cores(lo), cores(lf)),
-            row(
-                f"PostgreSQL sessions opened during that load, {at}",
-                sessions(lo),
-                sessions(lf),
-            ),
         ]
+        if db["database"] == "postgresql":
+            lines.append(
+                row(
+                    f"PostgreSQL sessions opened during that load, {at}",
+                    sessions(lo),
+                    sessions(lf),
+                )
+            )
         if workers > 1:
             lines.append(row(f"server CPU split across workers, {at}", split(lo), split(lf)))
     counts = local["statements"]
