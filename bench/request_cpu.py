@@ -1,12 +1,13 @@
 """CPU time per request of our API in this process, a quick check between two versions.
 
-`python -m bench.request_cpu [sqlite|postgresql] [requests] [page size]`: seeds (once) a
-database of 1,000 referrals (SQLite in the temporary directory, PostgreSQL database
+`python -m bench.request_cpu [sqlite|postgresql] [requests] [page size] [clients]`: seeds
+(once) a database of 1,000 referrals (SQLite in the temporary directory, PostgreSQL database
 `referrals_request_cpu`), serves the app through ASGI (no sockets), warms it, then answers
-the page `requests` times in a row. It prints this process's CPU time per request (user and
-system, every thread: aiosqlite's included), that of the database's PostgreSQL backends, and
-pool checkouts and new connections per request. CPU time, not wall-clock: the machine is
-shared, and CPU time barely notices.
+the page `requests` times, `clients` at once (1 by default). It prints this process's CPU
+time per request (user and system, every thread: aiosqlite's included), that of the
+database's PostgreSQL backends (those alive at the end: a backend that exits meanwhile, as
+an overflow connection's does, is not counted), and pool checkouts and new connections per
+request. CPU time, not wall-clock: the machine is shared, and CPU time barely notices.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def database_url(kind: str) -> str:
     return url
 
 
-async def measure(url: str, requests: int, page_size: int) -> dict[str, float]:
+async def measure(url: str, requests: int, page_size: int, clients: int = 1) -> dict[str, float]:
     now = datetime.now(UTC)
     # No deadline to speak of: under valgrind a request takes tens of seconds.
     settings = app_settings(url, **IN_PROCESS, resolver_deadline_seconds=3600.0)
@@ -136,14 +137,21 @@ async def measure(url: str, requests: int, page_size: int) -> dict[str, float]:
                 if response.status_code != 200 or b'"errors"' in response.content:
                     raise RuntimeError(response.text[:300])
 
+            turn = asyncio.Semaphore(clients)
+
+            async def client_page() -> None:
+                async with turn:
+                    await page()
+
+            # Warmed at the measured concurrency: the pool holds what it will need, so any
+            # connection opened while measuring is one a pool opens and closes under load.
             for _ in range(5):
-                await page()
+                await asyncio.gather(*(client_page() for _ in range(clients)))
             for name in counts:
                 event.listen(engine, name, counter(name))
             started = _backends(url)
             cpu, wall = time.process_time(), time.perf_counter()
-            for _ in range(requests):
-                await page()
+            await asyncio.gather(*(client_page() for _ in range(requests)))
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             backends = _grown(started, _backends(url))
     return {
@@ -159,14 +167,16 @@ def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
     requests = int(sys.argv[2]) if len(sys.argv) > 2 else 50
     page_size = int(sys.argv[3]) if len(sys.argv) > 3 else 100
+    clients = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     url = database_url(kind)
-    result = asyncio.run(measure(url, requests, page_size))
+    result = asyncio.run(measure(url, requests, page_size, clients))
     sys.stdout.write(
         " ".join(
             [
                 kind,
                 f"page={page_size}",
                 f"requests={requests}",
+                f"clients={clients}",
                 *(f"{k}={v:.2f}" for k, v in result.items()),
             ]
         )
