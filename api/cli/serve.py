@@ -37,7 +37,8 @@ def serve(
             port=port,
             workers=workers,
             # Named, not left to `auto`: a missing one fails the start rather than silently
-            # costing 12-16% more CPU per request (issue 14, measured with bench.server_cpu).
+            # costing more CPU per request (2-4% sequentially, 10% under 16 clients: issue 14,
+            # measured with bench.server_cpu).
             loop="uvloop",
             http="httptools",
         )
