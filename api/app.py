@@ -68,7 +68,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        database = Database(create_engine(settings.database_url, pool_size=settings.db_pool_size))
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
+        database = Database(engine)
         app.state.database = database
         if settings.metrics:
             instrument_pool(database.engine)

@@ -33,7 +33,7 @@ class Context:
 
     def forget_reads(self) -> None:
         """Drop every loader cache: after a write, later fields must read the new state."""
-        self.loaders = Loaders(self.database, self.viewer)
+        self.loaders = Loaders(self.database, self.viewer, self.loaders.connection)
 
     @classmethod
     def build(

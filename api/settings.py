@@ -34,7 +34,9 @@ class Settings:
     invitation_window: timedelta = timedelta(days=14)
     default_page_size: int = 20
     max_page_size: int = 100
-    db_pool_size: int = 10
+    # Connections per worker (no overflow), and how long a request waits for one (db.engine).
+    db_pool_size: int = 20
+    db_pool_timeout_seconds: int = 5
     graphiql: bool = True
     introspection: bool = True
     # Limits per operation, fragments included (issue 4).
@@ -116,7 +118,9 @@ class Settings:
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
             jwt_secret=env.get("JWT_SECRET", DEVELOPMENT_JWT_SECRET),
             invitation_window=timedelta(days=_int(env, "INVITATION_WINDOW_DAYS", 14, low=1)),
-            db_pool_size=_int(env, "DB_POOL_SIZE", 10, low=1),
+            max_page_size=_int(env, "MAX_PAGE_SIZE", 100, low=1),
+            db_pool_size=_int(env, "DB_POOL_SIZE", 20, low=1),
+            db_pool_timeout_seconds=_int(env, "DB_POOL_TIMEOUT_SECONDS", 5, low=1),
             graphiql=_bool(env, "GRAPHIQL", environment == "development"),
             introspection=_bool(env, "INTROSPECTION", environment == "development"),
             max_depth=_int(env, "MAX_QUERY_DEPTH", 10, low=1),

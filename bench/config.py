@@ -42,6 +42,9 @@ class RunConfig:
     load_max_requests: int = 20_000
     mixed_duration_s: float = 10.0
     write_share: float = 0.10
+    # Sequential 1,000-referral pages over HTTP (the servers allow MAX_PAGE_SIZE=1000), in
+    # two alternating blocks.
+    large_page_requests: int = 20
     page_sizes: tuple[int, ...] = (10, 100, 1000)
     page_size_repeats: tuple[int, ...] = (40, 20, 5)
     equality_pages: int = 3
@@ -63,6 +66,7 @@ QUICK = RunConfig(
     load_duration_s=2.0,
     mixed_duration_s=2.0,
     page_size_repeats=(5, 3, 1),
+    large_page_requests=4,
     equality_pages=2,
     profile_requests=3,
     settle_s=0.5,

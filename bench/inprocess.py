@@ -112,7 +112,7 @@ async def _serve(name: str, url: str, now: datetime) -> AsyncIterator[_Client]:
 @dataclass
 class _Log:
     statements: list[str] = field(default_factory=list)
-    checkouts: int = 0  # connections taken from the pool (each pings first on PostgreSQL)
+    checkouts: int = 0  # connections taken from the pool (one per request: no pre-ping)
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from bench.cpu import wait_quiet
 from bench.load import percentiles
 from bench.seed import row_counts
 from bench.servers import Memory, Server, running
+from bench.sessions import opened, sessions_so_far
 from bench.workload import (
     Operation,
     mixed_operations,
@@ -75,8 +76,11 @@ def _memory(memory: Memory) -> dict[str, Any]:
 def _phase(server: Server, operations: list[Operation], config: RunConfig, **spec: Any) -> Any:
     """A measured load run, once the rest of the machine is quiet (or the wait is over)."""
     busy = wait_quiet(config.quiet_wait_s)
+    sessions = sessions_so_far(server.database)
     result = _load(server, operations, server_pids=server.serving_pids, **spec)
     result["machine_busy_before"] = busy
+    # The load client connects to the server only; the other app under test sits idle.
+    result["sessions_opened"] = opened(sessions, sessions_so_far(server.database, settle=True))
     return result
 
 
@@ -118,7 +122,13 @@ def _merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "cores": cores,
         "server_cpu_ms_per_request": cores["server_cpu_s"] * 1000 / max(1, requests),
         "machine_busy_before": max(part["machine_busy_before"] for part in parts),
+        "sessions_opened": _sum_known([part.get("sessions_opened") for part in parts]),
     }
+
+
+def _sum_known(values: list[int | None]) -> int | None:
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
 
 
 def _interleaved(
@@ -189,6 +199,23 @@ def _side_by_side(
             )
             for app, result in sequential.items():
                 results[app]["sequential"] = result
+            size = config.max_page_size
+            log(f"  1 worker: {config.large_page_requests} sequential {size}-referral pages each")
+            large = [Operation("read", page_body(size))]
+            for server in servers.values():
+                _load(server, large, concurrency=1, duration_s=30.0, max_requests=0, warmup=2)
+            sequential_large = _interleaved(
+                servers,
+                large,
+                config,
+                2,
+                concurrency=1,
+                duration_s=config.sequential_time_limit_s / 2,
+                max_requests=config.large_page_requests // 2,
+                warmup=0,
+            )
+            for app, result in sequential_large.items():
+                results[app]["sequential_large"] = result
         log(
             f"  {workers} worker{plural}: {config.concurrency} clients, "
             f"{config.load_warmup_s:g} s warm-up, then {config.load_duration_s:g} s each "

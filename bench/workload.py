@@ -45,9 +45,13 @@ OTHER_VIEWER = DEMO_ORGANIZATIONS[1]  # a second point of view for the equality 
 # operations of every size: the limit is made large enough never to refuse, so its bookkeeping
 # is measured but not its refusals (bench.ratelimit measures the default limit).
 UNTHROTTLED = {"rate_limit_points": 10**12}
-UNTHROTTLED_ENV = {"RATE_LIMIT_POINTS": str(10**12)}
-# In-process runs also ask for 1,000-referral pages, beyond the default cost limit.
+# 1,000-referral pages too (in-process and over HTTP), beyond the default page and cost limits.
 IN_PROCESS = {"max_page_size": 1000, "max_cost": 10**7}
+UNTHROTTLED_ENV = {
+    "RATE_LIMIT_POINTS": str(10**12),
+    "MAX_PAGE_SIZE": str(IN_PROCESS["max_page_size"]),
+    "MAX_QUERY_COST": str(IN_PROCESS["max_cost"]),
+}
 
 
 def new_referral(name: str) -> dict[str, object]:

@@ -1,7 +1,7 @@
 """Request-scoped DataLoaders, one per edge of the graph, over the batched reads of `db.reads`.
 
-Built per request (their caches must not outlive it, nor cross viewers). Each batch opens
-its own pooled connection, so loaders that fire together never share one.
+Built per request (their caches must not outlive it, nor cross viewers). Every batch reads
+on the request's one connection (db.request_connection), taking turns with the others.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from db import counts, event_feed, organizations, reads, referral_list
 from db.access import Viewer
 from db.engine import Database
 from db.paging import Page, PageRequest
+from db.request_connection import RequestConnection
 from db.webhooks import log as webhook_log
 from db.webhooks import registry as webhook_registry
 
@@ -86,9 +87,12 @@ class SharedLoader(DataLoader[K, V]):
 
 
 class Loaders:
-    def __init__(self, database: Database, viewer: Viewer) -> None:
-        self._database = database
+    def __init__(
+        self, database: Database, viewer: Viewer, connection: RequestConnection | None = None
+    ) -> None:
         self._viewer = viewer
+        # Fresh loaders of the same request (after a write) read on the same connection.
+        self.connection = connection or RequestConnection(database.reader)
         self.referral_by_id = self._loader(reads.referrals_by_id)
         self.referral_count = self._loader(reads.referral_counts)
         self.facet_counts = self._loader(counts.facet_counts)
@@ -122,7 +126,7 @@ class Loaders:
         self.delivery_count = self._loader(webhook_log.delivery_counts)
 
     def _loader(self, read: Read[K, V]) -> SharedLoader[K, V]:
-        return _batched(self._database, self._viewer, read)
+        return _batched(self.connection, self._viewer, read)
 
     def abandon(self) -> None:
         """Cancel every pending load of this request (its deadline passed)."""
@@ -142,6 +146,11 @@ class Loaders:
             if isinstance(loader, SharedLoader):
                 loader.release()
 
+    async def finish(self) -> None:
+        """The operation answered: drop the rows and check the request's connection in."""
+        self.release()
+        await self.connection.release()
+
     async def referral_page(
         self,
         *,
@@ -149,7 +158,7 @@ class Loaders:
         order: referral_list.ReferralOrder,
         request: PageRequest,
     ) -> Page:
-        async with self._database.engine.connect() as conn:
+        async with self.connection.reading() as conn:
             page = await referral_list.referral_page(
                 conn, self._viewer, where=where, order=order, request=request
             )
@@ -157,7 +166,7 @@ class Loaders:
         return page
 
     async def organization_page(self, *, search: str | None, request: PageRequest) -> Page:
-        async with self._database.engine.connect() as conn:
+        async with self.connection.reading() as conn:
             page = await organizations.organization_page(
                 conn, self._viewer, search=search, request=request
             )
@@ -165,7 +174,7 @@ class Loaders:
         return page
 
     async def webhook_page(self, request: PageRequest) -> Page:
-        async with self._database.engine.connect() as conn:
+        async with self.connection.reading() as conn:
             page = await webhook_registry.webhook_page(conn, self._viewer, request)
         self.webhook_by_id.prime_many({row.id: row for row in page.rows})
         return page
@@ -173,21 +182,21 @@ class Loaders:
     async def event_page(
         self, *, where: event_feed.EventFilter, request: event_feed.EventPageRequest
     ) -> Page:
-        async with self._database.engine.connect() as conn:
+        async with self.connection.reading() as conn:
             return await event_feed.event_page(conn, self._viewer, where=where, request=request)
 
 
-def _batched(database: Database, viewer: Viewer, read: Read[K, V]) -> SharedLoader[K, V]:
-    """A loader over `read`, each batch on a pooled connection of its own.
+def _batched(connection: RequestConnection, viewer: Viewer, read: Read[K, V]) -> SharedLoader[K, V]:
+    """A loader over `read`, each batch on the request's connection in its turn.
 
-    The load function holds the database and the viewer, never the Loaders: a loader that
+    The load function holds the connection and the viewer, never the Loaders: a loader that
     referred back to its Loaders would make every request's caches (rows, futures, keys) one
     reference cycle, freed only when the cyclic garbage collector next runs rather than when
     the request ends (issue 10: memory grew under load and stayed).
     """
 
     async def load(keys: list[K]) -> Sequence[V]:
-        async with database.engine.connect() as conn:
+        async with connection.reading() as conn:
             return await read(conn, viewer, keys)
 
     return SharedLoader(load_fn=load)

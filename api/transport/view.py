@@ -265,7 +265,8 @@ class GraphQLView(GraphQL[Context, None]):
                 ) from None
             raise
         finally:
-            context.loaders.release()  # a finished operation's rows go now, not at the next GC
+            # A finished operation's rows go now, not at the next GC; its connection goes back.
+            await context.loaders.finish()
 
     async def _execute_member(
         self,

@@ -56,3 +56,9 @@ def before_after(run: dict[str, Any]) -> str:
 
 def yes(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
+
+
+def sessions(run: dict[str, Any]) -> str:
+    """New PostgreSQL sessions during a run (n/a on SQLite, or from an older results file)."""
+    opened = run.get("sessions_opened")
+    return "n/a" if opened is None else str(opened)

@@ -13,6 +13,7 @@ from bench.report.cells import (
     ms,
     ratio,
     row,
+    sessions,
     split,
     spread,
 )
@@ -28,6 +29,12 @@ def database_section(db: dict[str, Any], config: dict[str, Any]) -> list[str]:
         f"### {TITLES[db['database']]}",
         "",
         f"Rows: {rows}.",
+        "",
+        "Headline: server CPU per request (100-referral page, 16 clients, 1 worker): "
+        f"ours {ms(o1['load']['server_cpu_ms_per_request'])}, "
+        f"floor {ms(f1['load']['server_cpu_ms_per_request'])}, "
+        f"{ratio(o1['load']['server_cpu_ms_per_request'], f1['load']['server_cpu_ms_per_request'])}"
+        " the floor's.",
         "",
         "| measure (100-referral ReferralPage) | ours | floor | ours/floor |",
         "|---|---:|---:|---:|",
@@ -47,6 +54,24 @@ def database_section(db: dict[str, Any], config: dict[str, Any]) -> list[str]:
             "cores used meanwhile: server + PostgreSQL + client + other processes = machine",
             cores(o1["sequential"]),
             cores(f1["sequential"]),
+        ),
+    ]
+    large_o, large_f = o1["sequential_large"], f1["sequential_large"]
+    lo_p50 = large_o["latency"]["all"]["p50_ms"]
+    lf_p50 = large_f["latency"]["all"]["p50_ms"]
+    lines += [
+        row(
+            f"median latency, 1,000-referral page, {int(large_o['latency']['all']['count'])} "
+            "sequential requests over HTTP, 1 worker",
+            ms(lo_p50),
+            ms(lf_p50),
+            ratio(lo_p50, lf_p50),
+        ),
+        row(
+            "server CPU per request, 1,000-referral page",
+            ms(large_o["server_cpu_ms_per_request"]),
+            ms(large_f["server_cpu_ms_per_request"]),
+            ratio(large_o["server_cpu_ms_per_request"], large_f["server_cpu_ms_per_request"]),
         ),
     ]
     for workers, ours, floor in ((1, o1, f1), (2, o2, f2)):
@@ -74,6 +99,14 @@ def database_section(db: dict[str, Any], config: dict[str, Any]) -> list[str]:
             ),
             row(f"cores used during that load (as above), {at}", cores(lo), cores(lf)),
         ]
+        if db["database"] == "postgresql":
+            lines.append(
+                row(
+                    f"PostgreSQL sessions opened during that load, {at}",
+                    sessions(lo),
+                    sessions(lf),
+                )
+            )
         if workers > 1:
             lines.append(row(f"server CPU split across workers, {at}", split(lo), split(lf)))
     counts = local["statements"]
@@ -88,7 +121,7 @@ def database_section(db: dict[str, Any], config: dict[str, Any]) -> list[str]:
     checkouts = local["checkouts"]
     lines.append(
         row(
-            "pooled connections checked out per request (PostgreSQL pings each: pool_pre_ping)",
+            "pooled connections checked out per request",
             str(checkouts["ours"]),
             str(checkouts["floor"]),
         )

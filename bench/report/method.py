@@ -60,7 +60,9 @@ def opening_section(results: dict[str, Any]) -> list[str]:
         "whatever else the machine does falls on both alike. Sequential latency: "
         f"{config['warmup_requests']} warm-up requests, then {config['sequential_requests']} "
         f"in {config['sequential_blocks']} blocks, one at a time on one keep-alive "
-        f"connection. Load: {config['concurrency']} concurrent clients, "
+        "connection; then 1,000-referral pages (both servers allow them: MAX_PAGE_SIZE), "
+        f"{config.get('large_page_requests', 0)} in 2 blocks, likewise. "
+        f"Load: {config['concurrency']} concurrent clients, "
         f"{config['load_warmup_s']:g} s of warm-up, then {config['load_duration_s']:g} s "
         f"measured in {config['load_blocks']} blocks, from a separate process "
         "(`bench/load.py`: raw HTTP/1.1 over asyncio streams, microseconds of client CPU per "
@@ -72,7 +74,11 @@ def opening_section(results: dict[str, Any]) -> list[str]:
         f"warm-up (the baseline) and {config['settle_s']:g} s after the measured load. Each "
         f"measured block first waits (at most {config['quiet_wait_s']:g} s) for other "
         "processes to go quiet, and records the cores used by the server, by the PostgreSQL "
-        "backends of `referrals_bench`, by the load client and by everything else.",
+        "backends of `referrals_bench`, by the load client and by everything else; on "
+        "PostgreSQL, also the sessions established to `referrals_bench` during the block "
+        "(`pg_stat_database.sessions`, read again 1.5 s after it: a pool that opens and "
+        "closes connections under load shows here). Server CPU per request is the server "
+        "processes' CPU time (/proc) over the block divided by its requests.",
         "- Statements: counted in-process with a `before_cursor_execute` listener, one "
         "request per page size.",
         "",

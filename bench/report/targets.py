@@ -1,4 +1,5 @@
-"""The targets of issue 6: whether each is met on each database, and the section saying so."""
+"""The targets of issue 14 (issue 6's, tightened): whether each is met on each database, and
+the section saying so."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from typing import Any
 from bench.report.cells import TITLES, ms, yes
 
 MEMORY_TOLERANCE = 0.10  # after the load, RSS within 10% of its pre-load value
-LATENCY_TARGET = 1.5  # ours/floor median latency, 100-referral page, at most
-RPS_TARGET = 0.6  # ours/floor requests per second with two workers, at least
+LATENCY_TARGET = 1.2  # ours/floor median latency, 100-referral page, at most
+RPS_TARGET = 1.0  # ours/floor requests per second with two workers, at least
+CPU_TARGET = 1.0  # ours/floor server CPU per request under load, one worker, at most
+LARGE_TARGET = 1.5  # ours/floor median latency, 1,000-referral page, at most
+PEAK_TARGET = 1.5  # ours/floor peak RSS per worker, at most
 
 
 def _returns(run: dict[str, Any]) -> bool:
@@ -16,8 +20,13 @@ def _returns(run: dict[str, Any]) -> bool:
     return bool(run["memory_after_load"]["rss_mb"] <= before * (1 + MEMORY_TOLERANCE))
 
 
+def _peak_per_worker(run: dict[str, Any]) -> float:
+    peaks: list[float] = run["memory_after_load"]["per_process_peak_mb"]
+    return max(peaks) if peaks else float(run["memory_after_load"]["peak_mb"])
+
+
 def verdicts(db: dict[str, Any]) -> dict[str, tuple[bool, str]]:
-    """Each target of issue 6: whether it is met on this database, and the evidence."""
+    """Each target of issue 14: whether it is met on this database, and the evidence."""
     http, local = db["http"], db["inprocess"]
     counts = local["statements"]
     ours_counts, floor_counts = counts["ours"], counts["floor"]
@@ -26,7 +35,11 @@ def verdicts(db: dict[str, Any]) -> dict[str, tuple[bool, str]]:
     ours_p50 = http["ours"][1]["sequential"]["latency"]["all"]["p50_ms"]
     floor_p50 = http["floor"][1]["sequential"]["latency"]["all"]["p50_ms"]
     ours_rps, floor_rps = http["ours"][2]["load"]["rps"], http["floor"][2]["load"]["rps"]
-    phases = [http["ours"][1]["sequential"], db["mixed"]]
+    ours_cpu = http["ours"][1]["load"]["server_cpu_ms_per_request"]
+    floor_cpu = http["floor"][1]["load"]["server_cpu_ms_per_request"]
+    large = {app: http[app][1]["sequential_large"]["latency"]["all"]["p50_ms"] for app in http}
+    peaks = {app: _peak_per_worker(http[app][1]) for app in http}
+    phases = [http["ours"][1]["sequential"], http["ours"][1]["sequential_large"], db["mixed"]]
     phases += [http["ours"][w]["load"] for w in (1, 2)]
     errors = sum(phase["errors"] + phase["warmup_errors"] for phase in phases)
     memory = [_returns(http["ours"][w]) for w in (1, 2)]
@@ -48,9 +61,24 @@ def verdicts(db: dict[str, Any]) -> dict[str, tuple[bool, str]]:
             ours_rps >= RPS_TARGET * floor_rps,
             f"ours/floor = {ours_rps / floor_rps:.2f}x ({ours_rps:.1f} vs {floor_rps:.1f} req/s)",
         ),
+        "cpu": (
+            ours_cpu <= CPU_TARGET * floor_cpu,
+            f"ours/floor = {ours_cpu / floor_cpu:.2f}x ({ms(ours_cpu)} vs {ms(floor_cpu)})",
+        ),
+        "large": (
+            large["ours"] <= LARGE_TARGET * large["floor"],
+            f"ours/floor = {large['ours'] / large['floor']:.2f}x "
+            f"({ms(large['ours'])} vs {ms(large['floor'])})",
+        ),
         "errors": (
             errors == 0,
-            f"{errors} errors (sequential, load with 1 and 2 workers, mixed; warm-ups included)",
+            f"{errors} errors (sequential at 100 and 1,000, load with 1 and 2 workers, mixed; "
+            "warm-ups included)",
+        ),
+        "peak": (
+            peaks["ours"] <= PEAK_TARGET * peaks["floor"],
+            f"ours/floor = {peaks['ours'] / peaks['floor']:.2f}x "
+            f"({peaks['ours']:.0f} vs {peaks['floor']:.0f} MB, 1 worker)",
         ),
         "memory": (all(memory), f"RSS before -> after the load: {rss}"),
     }
@@ -60,7 +88,7 @@ def targets_section(results: dict[str, Any]) -> list[str]:
     databases = results["databases"]
     names = [TITLES[name] for name in databases]
     lines = [
-        "## The targets of issue 6",
+        "## The targets of issue 14",
         "",
         "| target | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),
@@ -69,7 +97,10 @@ def targets_section(results: dict[str, Any]) -> list[str]:
         ("statements", "no more SQL statements than the floor, the same count at every page size"),
         ("latency", f"median latency at most {LATENCY_TARGET}x the floor (100-referral page)"),
         ("rps", f"requests/s at least {RPS_TARGET}x the floor's with two workers"),
+        ("cpu", f"server CPU per request at most {CPU_TARGET}x the floor's (one worker)"),
+        ("large", f"median latency at most {LARGE_TARGET}x the floor (1,000-referral page)"),
         ("errors", "zero errors under the load runs"),
+        ("peak", f"peak RSS per worker at most {PEAK_TARGET}x the floor's"),
         (
             "memory",
             f"memory returns to its baseline after the load (RSS within "

@@ -28,12 +28,16 @@ def test_environment_overrides() -> None:
             "DATABASE_URL": "postgresql+asyncpg://db/referrals",
             "INVITATION_WINDOW_DAYS": "7",
             "DB_POOL_SIZE": "3",
+            "DB_POOL_TIMEOUT_SECONDS": "2",
+            "MAX_PAGE_SIZE": "1000",
         }
     )
     assert settings.is_production
     assert settings.graphiql is False  # production default
     assert settings.invitation_window == timedelta(days=7)
     assert settings.db_pool_size == 3
+    assert settings.db_pool_timeout_seconds == 2
+    assert settings.max_page_size == 1000
     assert settings.database_url == "postgresql+asyncpg://db/referrals"
 
 
@@ -53,6 +57,8 @@ def test_environment_overrides() -> None:
         ({"INVITATION_WINDOW_DAYS": "two"}, "INVITATION_WINDOW_DAYS must be an integer"),
         ({"INVITATION_WINDOW_DAYS": "0"}, "INVITATION_WINDOW_DAYS must be at least 1"),
         ({"GRAPHIQL": "maybe"}, "GRAPHIQL must be true or false"),
+        ({"DB_POOL_TIMEOUT_SECONDS": "0"}, "DB_POOL_TIMEOUT_SECONDS must be at least 1"),
+        ({"MAX_PAGE_SIZE": "0"}, "MAX_PAGE_SIZE must be at least 1"),
     ],
 )
 def test_bad_settings_are_refused_by_name(environ: dict[str, str], message: str) -> None:

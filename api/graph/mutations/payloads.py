@@ -98,7 +98,9 @@ async def write(info: Info, work: Callable[[], Awaitable[T]]) -> tuple[T | None,
     """Run a write; its result, or the user errors that explain why nothing changed.
 
     Either way the request's loaders are dropped, so the payload reads the state after it.
+    The request's read connection goes back first: the write takes one of its own.
     """
+    await info.context.loaders.connection.pause()
     try:
         return await work(), []
     except Refused as refusal:

@@ -123,5 +123,11 @@ class SubscriptionContext(Context):
 
     async def refresh(self) -> None:
         """A new instant and fresh loaders; AuthenticationError once the token has expired."""
+        await self.delivered()
         self.viewer = await self.socket.viewer_now()
         self.loaders = Loaders(self.database, self.viewer)
+
+    async def delivered(self) -> None:
+        """A delivery is over: its rows go, and its connection back to the pool (a
+        subscription waits for its next change holding none)."""
+        await self.loaders.finish()

@@ -83,7 +83,9 @@ class Subscription:
         if referral_id is not None:
             pk = expect_global_id(referral_id, "Referral", argument="referralId")
             await context.refresh()
-            if await context.loaders.referral_by_id.load(pk) is None:  # foreign or nonexistent
+            found = await context.loaders.referral_by_id.load(pk)
+            await context.delivered()
+            if found is None:  # foreign or nonexistent
                 raise OperationError(
                     "No such referral.", ErrorCode.NOT_FOUND, argument="referralId"
                 )
@@ -120,10 +122,13 @@ async def _events(
             if record.position <= seen:
                 continue
             await _refresh(context)
-            shown = await changes.visible_event(context, record)
-            if shown is not None:
-                yield shown
-                metrics.EVENTS.inc()
+            try:
+                shown = await changes.visible_event(context, record)
+                if shown is not None:
+                    yield shown  # resumed once graphql-core has answered with the event
+                    metrics.EVENTS.inc()
+            finally:
+                await context.delivered()
     finally:
         subscriber.close()
         metrics.SUBSCRIPTIONS.dec()
@@ -147,9 +152,12 @@ async def _replay(
                 )
             except EventsExpired as error:  # pruned while replaying
                 raise expired(error) from None
-        for event in await changes.visible_events(context, page):
-            yield event
-            metrics.EVENTS.inc()
+        try:
+            for event in await changes.visible_events(context, page):
+                yield event
+                metrics.EVENTS.inc()
+        finally:
+            await context.delivered()
         if len(page) < REPLAY_BATCH:
             return
         after = page[-1].position

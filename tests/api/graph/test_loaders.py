@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -27,16 +28,27 @@ async def _referrals(database: Database, count: int) -> tuple[Actor, list[Referr
     return owner, rows
 
 
-def _loaders(database: Database, actor: Actor) -> Loaders:
-    return Loaders(database, Viewer(actor.organization_id, actor.user_id, START))
+@pytest.fixture
+async def made() -> AsyncIterator[list[Loaders]]:
+    """The test's loaders, finished at its end: each holds its connection until then."""
+    loaders: list[Loaders] = []
+    yield loaders
+    for each in loaders:
+        await each.finish()
+
+
+def _loaders(database: Database, actor: Actor, made: list[Loaders]) -> Loaders:
+    loaders = Loaders(database, Viewer(actor.organization_id, actor.user_id, START))
+    made.append(loaders)
+    return loaders
 
 
 async def test_each_edge_costs_one_statement_whatever_the_number_of_keys(
-    database: Database,
+    database: Database, made: list[Loaders]
 ) -> None:
     owner, rows = await _referrals(database, 5)
     ids = [row.id for row in rows]
-    loaders = _loaders(database, owner)
+    loaders = _loaders(database, owner, made)
     edges = (
         loaders.referral_by_id,
         loaders.customer_profile_by_referral,
@@ -54,9 +66,11 @@ async def test_each_edge_costs_one_statement_whatever_the_number_of_keys(
     assert seen == []
 
 
-async def test_participants_by_referral_primes_participants_by_id(database: Database) -> None:
+async def test_participants_by_referral_primes_participants_by_id(
+    database: Database, made: list[Loaders]
+) -> None:
     owner, rows = await _referrals(database, 2)
-    loaders = _loaders(database, owner)
+    loaders = _loaders(database, owner, made)
     await loaders.participants_by_referral.load_many([row.id for row in rows])
     with statements(database) as seen:
         found = await loaders.participant_by_id.load(rows[0].owner_participant_id)
@@ -66,10 +80,10 @@ async def test_participants_by_referral_primes_participants_by_id(database: Data
 
 
 async def test_peek_answers_only_what_is_loaded_and_resolve_builds_at_once(
-    database: Database,
+    database: Database, made: list[Loaders]
 ) -> None:
     owner, (row,) = await _referrals(database, 1)
-    loaders = _loaders(database, owner)
+    loaders = _loaders(database, owner, made)
     loader = loaders.referral_by_id
     assert loader.peek(row.id) is None  # peeking never loads
     missing = uuid.uuid4()
@@ -83,23 +97,25 @@ async def test_peek_answers_only_what_is_loaded_and_resolve_builds_at_once(
     assert built == peeked.value.name  # built at once, not an awaitable
 
 
-async def test_a_foreign_organization_loads_nothing(database: Database) -> None:
+async def test_a_foreign_organization_loads_nothing(
+    database: Database, made: list[Loaders]
+) -> None:
     _, rows = await _referrals(database, 2)
     async with database.engine.begin() as conn:
         stranger = await make_actor(conn, "Stranger")
-    loaders = _loaders(database, stranger)
+    loaders = _loaders(database, stranger, made)
     ids = [row.id for row in rows]
     assert await loaders.referral_by_id.load_many(ids) == [None, None]
     assert await loaders.participants_by_referral.load_many(ids) == [[], []]
 
 
 async def test_a_cancelled_load_many_leaves_its_keys_loading_for_other_waiters(
-    database: Database,
+    database: Database, made: list[Loaders]
 ) -> None:
     # One shield for all the keys of a load_many: cancelling its waiter (graphql-core cancels a
     # failed field's siblings) must not cancel the loads other fields await.
     owner, rows = await _referrals(database, 2)
-    loader = _loaders(database, owner).referral_by_id
+    loader = _loaders(database, owner, made).referral_by_id
     ids = [row.id for row in rows]
     first = asyncio.ensure_future(loader.load_many(ids))
     other = asyncio.ensure_future(loader.load(ids[1]))
@@ -111,9 +127,11 @@ async def test_a_cancelled_load_many_leaves_its_keys_loading_for_other_waiters(
     assert [row and row.id for row in await loader.load_many(ids)] == ids
 
 
-async def test_abandon_cancels_what_load_many_started(database: Database) -> None:
+async def test_abandon_cancels_what_load_many_started(
+    database: Database, made: list[Loaders]
+) -> None:
     owner, rows = await _referrals(database, 1)
-    loader = _loaders(database, owner).referral_by_id
+    loader = _loaders(database, owner, made).referral_by_id
     pending = loader.load_many([rows[0].id])
     loader.abandon()
     assert loader.peek(rows[0].id) is None

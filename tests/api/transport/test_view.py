@@ -99,6 +99,8 @@ async def test_a_slow_operation_ends_at_its_deadline(
         assert started.is_set()
         # The pending read is cancelled (its DataLoader batch task, as the operation unwinds).
         await asyncio.wait_for(cancelled.wait(), timeout=1)
+        # And the request's connection went back to the pool before it answered.
+        assert api.database.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
         monkeypatch.undo()
         again = await api.client.post(
             "/graphql", json={"query": QUERY}, headers=auth_headers(api, actor, Accept=accept)
@@ -122,6 +124,7 @@ async def test_the_deadline_cancels_a_running_postgresql_query(
             "/graphql", json={"query": QUERY}, headers=auth_headers(api, actor, Accept=GQL)
         )
         assert response.status_code == 504
+        assert api.database.engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
         running = text(
             "SELECT count(*) FROM pg_stat_activity "
             "WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'"
