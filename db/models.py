@@ -9,13 +9,11 @@ from enum import Enum
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Column,
     Date,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -357,91 +355,3 @@ class IdempotencyKey(SQLModel, table=True):
         sa_column=Column(ForeignKey("referral.id", ondelete="CASCADE"), nullable=False)
     )
     created_date: datetime = Field(sa_column=_timestamp())
-
-
-class PersistedOperation(SQLModel, table=True):
-    """A GraphQL document on the safelist, stored under the sha256 of its exact text.
-
-    Loaded by `referrals persisted load`; shared by every worker and organization, never
-    evicted, and the only documents that run when the API allows persisted operations only.
-    """
-
-    __tablename__ = "persisted_operation"
-
-    sha256: str = Field(sa_column=Column(String(64), primary_key=True))
-    document: str = Field(sa_column=Column(Text, nullable=False))
-    created_date: datetime = Field(sa_column=_timestamp())
-
-
-class RegisteredOperation(SQLModel, table=True):
-    """A document an organization's client registered (Apollo's automatic persisted queries).
-
-    Each organization has a store of its own, bounded in documents and bytes: registering past
-    either bound evicts that organization's least recently used documents, never another's.
-    """
-
-    __tablename__ = "registered_operation"
-
-    # No foreign key: a token's organization need not have a row here.
-    organization_id: uuid.UUID = Field(primary_key=True)
-    sha256: str = Field(sa_column=Column(String(64), primary_key=True))
-    document: str = Field(sa_column=Column(Text, nullable=False))
-    # The document's UTF-8 size, so that a quota sums a column on either engine.
-    bytes: int = Field(nullable=False)
-    created_date: datetime = Field(sa_column=_timestamp())
-    # Written at most once per db.persisted.LAST_USED_PRECISION per worker, not per request.
-    last_used_date: datetime = Field(sa_column=_timestamp())
-
-
-class RateLimitWindow(SQLModel, table=True):
-    """An organization's current rate-limit window, shared by every worker (PostgreSQL only:
-    on SQLite the one process counts in memory). One row per organization, overwritten in
-    place when its window has ended, so nothing needs sweeping; migration 0011 makes it
-    UNLOGGED on PostgreSQL (db.rate_limits says why)."""
-
-    __tablename__ = "rate_limit_window"
-
-    # No foreign key: a token's organization need not have a row, and a charge must not lock
-    # the organization's row.
-    organization_id: uuid.UUID = Field(primary_key=True)
-    reset_at: datetime = Field(sa_column=_timestamp())
-    used: int = Field(sa_column=Column(BigInteger, nullable=False))
-    # Whether the statement that last wrote the row admitted its operation: RETURNING sees
-    # only the new row, and a refusal leaves `used` as it was.
-    admitted: bool = Field(nullable=False)
-
-
-class LoggedEvent(SQLModel, table=True):
-    """One entry of the event log (a transactional outbox): one per activity, appended in the
-    activity's own transaction, numbered by `position` in commit order (db.event_log)."""
-
-    __tablename__ = "referral_event"
-    # AUTOINCREMENT on SQLite: a position is never handed out twice, even after pruning
-    # deleted the newest rows (a plain rowid would restart at max + 1).
-    __table_args__ = (
-        Index("ix_referral_event_referral", "referral_id", "position"),
-        {"sqlite_autoincrement": True},
-    )
-
-    position: int | None = Field(
-        default=None,
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-        ),
-    )
-    # The event ID: the activity's, so one event per activity, stable across reads. No foreign
-    # keys: appends are serialized (db.event_log), and a key check would lock referral rows.
-    id: uuid.UUID = Field(nullable=False, unique=True)
-    referral_id: uuid.UUID = Field(nullable=False)
-    type: ActivityType = Field(sa_column=_enum_column(ActivityType, "type"))
-    occurred_date: datetime = Field(sa_column=_timestamp())
-
-
-class EventLogHorizon(SQLModel, table=True):
-    """How far pruning has gone: positions up to `pruned_through` may have been deleted, so a
-    reader resuming before it would miss events (EventsExpired). At most one row (id 1)."""
-
-    __tablename__ = "referral_event_horizon"
-
-    id: int = Field(primary_key=True)
-    pruned_through: int = Field(sa_column=Column(BigInteger(), nullable=False))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 
-from db import models
+from db import event_log_models, models, operation_models
 from db.webhooks import models as webhook_models
 
 
@@ -24,11 +24,11 @@ participant = _table(models.Participant)
 participant_user = _table(models.ParticipantUser)
 activity = _table(models.Activity)
 idempotency_key = _table(models.IdempotencyKey)
-persisted_operation = _table(models.PersistedOperation)
-registered_operation = _table(models.RegisteredOperation)
-rate_limit_window = _table(models.RateLimitWindow)
-referral_event = _table(models.LoggedEvent)
-referral_event_horizon = _table(models.EventLogHorizon)
+persisted_operation = _table(operation_models.PersistedOperation)
+registered_operation = _table(operation_models.RegisteredOperation)
+rate_limit_window = _table(operation_models.RateLimitWindow)
+referral_event = _table(event_log_models.LoggedEvent)
+referral_event_horizon = _table(event_log_models.EventLogHorizon)
 webhook = _table(webhook_models.Webhook)
 webhook_delivery = _table(webhook_models.WebhookDelivery)
 webhook_fan_out = _table(webhook_models.WebhookFanOut)

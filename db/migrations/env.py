@@ -8,7 +8,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+import db.event_log_models
 import db.models
+import db.operation_models
 import db.webhooks.models  # noqa: F401  (and the webhook tables)
 from db.engine import create_engine
 
