@@ -19,11 +19,9 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -31,12 +29,11 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.auth.tokens import mint_token
 from api.settings import Settings
-from bench.workload import new_referral
+from bench.workload import bench_user_headers, new_referral
 from db import engine as engine_module
 from db import migrate
-from db.tables import activity, app_user, organization
+from db.tables import activity
 
 CREATE = """mutation ($input: CreateReferralInput!) {
   createReferral(input: $input) { referral { id } userErrors { code } } }"""
@@ -56,19 +53,11 @@ async def run(path: Path, *, writers: int, rounds: int) -> int:
         gc_tuning=False,
         metrics=False,
     )
-    org, user = uuid.uuid4(), uuid.uuid4()
     app = create_app(settings)
     async with LifespanManager(app):
         database = app.state.database
         async with database.engine.begin() as conn:
-            await conn.execute(organization.insert().values(id=org, name="Bench"))
-            await conn.execute(
-                app_user.insert().values(
-                    id=user, organization_id=org, display_name="Bench", email="b@bench.example"
-                )
-            )
-        token = mint_token(settings, organization_id=org, user_id=user, now=datetime.now(UTC))
-        headers = {"Authorization": f"Bearer {token}"}
+            headers = await bench_user_headers(conn, settings)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
 

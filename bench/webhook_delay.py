@@ -21,20 +21,17 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from asgi_lifespan import LifespanManager
 
 from api.app import create_app
-from api.auth.tokens import mint_token
 from api.graph.relay.ids import decode
 from api.settings import Settings
 from api.webhooks import signing
-from bench.workload import new_referral
+from bench.workload import bench_user_headers, new_referral
 from db import migrate
-from db.tables import app_user, organization
 
 CREATE = """mutation ($input: CreateReferralInput!) {
   createReferral(input: $input) { referral { id } userErrors { code } } }"""
@@ -89,18 +86,10 @@ async def run(database_url: str, writes: int) -> None:
     receiver = Receiver()
     server = await asyncio.start_server(receiver.serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    org, user = uuid.uuid4(), uuid.uuid4()
     app = create_app(settings)
     async with LifespanManager(app):
         async with app.state.database.engine.begin() as conn:
-            await conn.execute(organization.insert().values(id=org, name="Bench"))
-            await conn.execute(
-                app_user.insert().values(
-                    id=user, organization_id=org, display_name="Bench", email="b@bench.example"
-                )
-            )
-        token = mint_token(settings, organization_id=org, user_id=user, now=datetime.now(UTC))
-        headers = {"Authorization": f"Bearer {token}"}
+            headers = await bench_user_headers(conn, settings)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
 

@@ -22,7 +22,7 @@ from api.settings import DEVELOPMENT_JWT_SECRET, Settings
 from bench.config import CONTRACT_DIR
 from db.demo import DEMO_ORGANIZATIONS
 from db.models import ParticipantStatus, ReferralStatus
-from db.tables import participant, referral
+from db.tables import app_user, organization, participant, referral
 
 # The frontends' own operations, as the contract tests keep them.
 REFERRAL_PAGE = (CONTRACT_DIR / "ReferralPage.graphql").read_text()
@@ -109,6 +109,19 @@ def token(organization: Any = VIEWER, *, now: datetime | None = None) -> str:
         now=now or datetime.now(UTC),
         lifetime=timedelta(hours=6),
     )
+
+
+async def bench_user_headers(conn: AsyncConnection, settings: Settings) -> dict[str, str]:
+    """A new organization "Bench" with one user, and that user's Authorization header."""
+    org, user = uuid.uuid4(), uuid.uuid4()
+    await conn.execute(organization.insert().values(id=org, name="Bench"))
+    await conn.execute(
+        app_user.insert().values(
+            id=user, organization_id=org, display_name="Bench", email="b@bench.example"
+        )
+    )
+    token = mint_token(settings, organization_id=org, user_id=user, now=datetime.now(UTC))
+    return {"Authorization": f"Bearer {token}"}
 
 
 def body(query: str, variables: dict[str, Any]) -> bytes:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.access import Viewer, visible_referral_ids
 from db.event_log import EventRecord, EventsExpired, pruned_through, read_after
 from db.models import ActivityType
-from db.paging import Page
+from db.paging import Page, to_page
 from db.tables import referral_event, referral_event_horizon
 
 
@@ -107,17 +107,7 @@ async def event_page(
         for argument, at in cursors.items():
             if at is not None and at < oldest_kept:
                 raise EventsExpired(at, oldest_kept, argument=argument)
-    return _to_page(rows, request)
-
-
-def _to_page(rows: Sequence[Row[Any]], request: EventPageRequest) -> Page:
-    """Trim the look-ahead row fetched to tell whether more exist, and restore list order."""
-    more = len(rows) > request.limit
-    kept = list(rows[: request.limit])
-    if request.from_end:
-        kept.reverse()
-        return Page(kept, has_next_page=request.before is not None, has_previous_page=more)
-    return Page(kept, has_next_page=more, has_previous_page=request.after is not None)
+    return to_page(rows, request)
 
 
 async def event_counts(

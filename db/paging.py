@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Row, and_, or_
 
@@ -31,6 +31,20 @@ class PageRequest:
     from_end: bool = False
     after: Position | None = None
     before: Position | None = None
+
+
+class PageWindow(Protocol):
+    """What `to_page` reads of a request: a PageRequest, or the event feed's, whose cursors
+    are positions in the log."""
+
+    @property
+    def limit(self) -> int: ...
+    @property
+    def from_end(self) -> bool: ...
+    @property
+    def after(self) -> object: ...
+    @property
+    def before(self) -> object: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +129,7 @@ def order_terms(
     return terms
 
 
-def to_page(rows: Sequence[Row[Any]], request: PageRequest) -> Page:
+def to_page(rows: Sequence[Row[Any]], request: PageWindow) -> Page:
     """Trim the look-ahead row fetched to tell whether more exist, and restore list order."""
     more = len(rows) > request.limit
     kept = list(rows[: request.limit])

@@ -10,18 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import glob
 import logging
-import os
-import shutil
 import socket
 import sqlite3
-import subprocess
-import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +31,12 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.errors import is_outage
 from api.settings import Settings
-from db import migrate
 from db.engine import Database, create_engine
 from db.tables import referral
 from tests.api.observability.scraping import sample, scrape
-from tests.conftest import IN_CI, START
-from tests.factories import make_actor, make_referral, new_referral
+from tests.factories import make_actor, new_referral
 from tests.helpers import Actor, Api, MovableClock
+from tests.private_cluster import closed_port, private_cluster, served_with_a_referral
 
 GQL = "application/graphql-response+json"
 JSON = "application/json"
@@ -112,17 +105,10 @@ def test_bugs_and_refusals_are_not_outages(error: BaseException | None) -> None:
 # --- The app with an unreachable database ---------------------------------------------------
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port  # bound, never listened on, and closed: connections are refused
-
-
 def _unreachable(kind: str, tmp_path: Path) -> Database:
     if kind == "postgresql-closed-port":
         return Database(
-            create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{_closed_port()}/referrals")
+            create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/referrals")
         )
     # Not db.engine.create_engine: it would make the missing directory.
     return Database(create_async_engine(f"sqlite+aiosqlite:///{tmp_path}/missing/referrals.db"))
@@ -248,76 +234,7 @@ async def test_a_batch_meeting_an_outage_says_when_to_retry(
     assert fine["data"] == {"__typename": "Query"}
 
 
-# --- A private PostgreSQL cluster, stopped and started under the app ------------------------
-
-
-def _postgres_binaries() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-class PrivateCluster:
-    """A PostgreSQL cluster of this test: its own directory and port, stopped at will.
-
-    initdb refuses to run as root, so as root every command runs as the `postgres` user.
-    """
-
-    def __init__(self, binaries: Path, directory: Path, port: int) -> None:
-        self.binaries = binaries
-        self.directory = directory
-        self.port = port
-        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, *command: str, check: bool = True) -> None:
-        subprocess.run(
-            [*self.as_owner, str(self.binaries / command[0]), *command[1:]],
-            check=check,
-            capture_output=True,
-            timeout=60,
-        )
-
-    def init(self) -> None:
-        self._run("initdb", "-D", f"{self.directory}/data", "-A", "trust", "-U", "postgres")
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(
-            "pg_ctl", "-D", f"{self.directory}/data", "-o", options,
-            "-l", f"{self.directory}/log", "-w", "-t", "30", "start",
-        )  # fmt: skip
-
-    def stop(self, mode: str = "immediate", *, check: bool = True) -> None:
-        self._run("pg_ctl", "-D", f"{self.directory}/data", "-m", mode, "-w", "stop", check=check)
-
-
-@asynccontextmanager
-async def private_cluster() -> AsyncIterator[PrivateCluster]:
-    binaries = _postgres_binaries()
-    if binaries is None or (os.geteuid() == 0 and shutil.which("runuser") is None):
-        message = "initdb/pg_ctl (and runuser, as root) are needed for a private cluster"
-        if IN_CI:
-            pytest.fail(message + " (this test must run in CI)")
-        pytest.skip(message)
-    directory = Path(tempfile.mkdtemp(prefix="referrals-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(directory, "postgres")
-    cluster = PrivateCluster(binaries, directory, _closed_port())
-    try:
-        await asyncio.to_thread(cluster.init)
-        await asyncio.to_thread(cluster.start)
-        try:
-            yield cluster
-        finally:  # whatever the test left it in (a stopped cluster refuses to stop)
-            await asyncio.to_thread(cluster.stop, "immediate", check=False)
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+# --- A private PostgreSQL cluster (tests/private_cluster.py), stopped and started under the app
 
 
 async def _eventually_ok(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
@@ -343,47 +260,37 @@ async def _eventually_ready(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def test_postgresql_stopped_and_restarted_under_the_app(clock: MovableClock) -> None:
-    async with private_cluster() as cluster:
-        await asyncio.to_thread(migrate.upgrade, cluster.url)
-        settings = Settings(database_url=cluster.url, gc_tuning=False, db_pool_size=2)
-        app = create_app(settings, clock=clock)
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            LifespanManager(app),
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-        ):
-            api = Api(client, settings, clock, app.state.database)
-            async with api.database.engine.begin() as conn:
-                owner = await make_actor(conn)
-                await make_referral(conn, owner, created=START - timedelta(days=1))
-            headers = {"Authorization": f"Bearer {api.token(owner)}"}
-            ok = await client.post("/graphql", json={"query": QUERY}, headers=headers)
-            assert ok.status_code == 200, ok.text
-            assert ok.json()["data"]["referrals"]["totalCount"] == 1
+    async with (
+        private_cluster() as cluster,
+        served_with_a_referral(cluster, clock, pool_size=2) as (client, headers),
+    ):
+        ok = await client.post("/graphql", json={"query": QUERY}, headers=headers)
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["data"]["referrals"]["totalCount"] == 1
 
-            await asyncio.to_thread(cluster.stop, "immediate")
-            # The pool's idle connections are dead now, and new ones are refused.
-            for _ in range(2):
-                for accept in (JSON, GQL):
-                    down = await client.post(
-                        "/graphql", json={"query": QUERY}, headers={**headers, "Accept": accept}
-                    )
-                    _assert_unavailable(down, accept)
-            write = await client.post(
-                "/graphql",
-                json={
-                    "query": CREATE,
-                    "variables": {"input": new_referral(name=str(uuid.uuid4()))},
-                },
-                headers=headers,
-            )
-            _assert_unavailable(write, JSON)
-            assert (await client.get("/readyz")).status_code == 503
+        await asyncio.to_thread(cluster.stop, "immediate")
+        # The pool's idle connections are dead now, and new ones are refused.
+        for _ in range(2):
+            for accept in (JSON, GQL):
+                down = await client.post(
+                    "/graphql", json={"query": QUERY}, headers={**headers, "Accept": accept}
+                )
+                _assert_unavailable(down, accept)
+        write = await client.post(
+            "/graphql",
+            json={
+                "query": CREATE,
+                "variables": {"input": new_referral(name=str(uuid.uuid4()))},
+            },
+            headers=headers,
+        )
+        _assert_unavailable(write, JSON)
+        assert (await client.get("/readyz")).status_code == 503
 
-            await asyncio.to_thread(cluster.start)
-            assert await _eventually_ok(client, headers) == 1  # the first request succeeds
-            again = await client.post("/graphql", json={"query": QUERY}, headers=headers)
-            assert again.status_code == 200
-            assert again.json()["data"]["referrals"]["totalCount"] == 1  # nothing was written
-            # Ready again once the LISTEN connection is back too (back-off at most ~1 s).
-            assert (await _eventually_ready(client))["checks"]["listener"] == "connected"
+        await asyncio.to_thread(cluster.start)
+        assert await _eventually_ok(client, headers) == 1  # the first request succeeds
+        again = await client.post("/graphql", json={"query": QUERY}, headers=headers)
+        assert again.status_code == 200
+        assert again.json()["data"]["referrals"]["totalCount"] == 1  # nothing was written
+        # Ready again once the LISTEN connection is back too (back-off at most ~1 s).
+        assert (await _eventually_ready(client))["checks"]["listener"] == "connected"

@@ -2,7 +2,7 @@
 
 The engine has no `pool_pre_ping` (a round trip per checkout); what the server says when a
 connection is used marks it a disconnect, and SQLAlchemy then invalidates the whole pool. A
-private cluster (tests/api/test_errors_outage.py) has its backends terminated, then is
+private cluster (tests/private_cluster.py) has its backends terminated, then is
 restarted, under a running app with idle pooled connections.
 """
 
@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
 
 import asyncpg
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
-from api.app import create_app
-from api.settings import Settings
-from db import migrate
 from db.engine import Database, create_engine, mark_disconnects
-from tests.api.test_errors_outage import PrivateCluster, private_cluster
-from tests.conftest import START
-from tests.factories import make_actor, make_referral
-from tests.helpers import Api, MovableClock
+from tests.helpers import MovableClock
+from tests.private_cluster import PrivateCluster, private_cluster, served_with_a_referral
 
 QUERY = "query Page { referrals(first: 5) { totalCount nodes { id name } } }"
 POOL = 4
@@ -110,26 +103,15 @@ async def _terminate_clients(cluster: PrivateCluster) -> int:
 
 
 async def test_dead_pooled_connections_cost_at_most_one_request(clock: MovableClock) -> None:
-    async with private_cluster() as cluster:
-        await asyncio.to_thread(migrate.upgrade, cluster.url)
-        settings = Settings(database_url=cluster.url, gc_tuning=False, db_pool_size=POOL)
-        app = create_app(settings, clock=clock)
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            LifespanManager(app),
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-        ):
-            api = Api(client, settings, clock, app.state.database)
-            async with api.database.engine.begin() as conn:
-                owner = await make_actor(conn)
-                await make_referral(conn, owner, created=START - timedelta(days=1))
-            headers = {"Authorization": f"Bearer {api.token(owner)}"}
+    async with (
+        private_cluster() as cluster,
+        served_with_a_referral(cluster, clock, pool_size=POOL) as (client, headers),
+    ):
+        await _fill_pool(client, headers)
+        assert await _terminate_clients(cluster) >= POOL
+        assert await _failures_until_steady(client, headers) <= 1
 
-            await _fill_pool(client, headers)
-            assert await _terminate_clients(cluster) >= POOL
-            assert await _failures_until_steady(client, headers) <= 1
-
-            await _fill_pool(client, headers)
-            await asyncio.to_thread(cluster.stop, "fast")  # a restart between requests
-            await asyncio.to_thread(cluster.start)
-            assert await _failures_until_steady(client, headers) <= 1
+        await _fill_pool(client, headers)
+        await asyncio.to_thread(cluster.stop, "fast")  # a restart between requests
+        await asyncio.to_thread(cluster.start)
+        assert await _failures_until_steady(client, headers) <= 1

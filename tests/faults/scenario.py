@@ -27,7 +27,6 @@ from api.auth.tokens import mint_token
 from api.settings import Settings
 from db import migrate
 from db.engine import create_engine
-from tests.api.test_errors_outage import PrivateCluster, private_cluster
 from tests.factories import make_actor, make_referral
 from tests.faults.feed import judge_feed, read_feed
 from tests.faults.fleet import Fleet, fleet
@@ -45,6 +44,7 @@ from tests.faults.receiver import Receiver
 from tests.faults.subscribers import Subscriber
 from tests.faults.writers import Ledger, Writer
 from tests.graphql_socket import serving
+from tests.private_cluster import PrivateCluster, private_cluster
 
 FEATURES = """{ event: __type(name: "ReferralEvent") { fields { name } }
   query: __type(name: "Query") { fields { name } }

@@ -11,8 +11,8 @@ import strawberry
 from sqlalchemy import Row
 
 from api.context import Info
-from api.errors import BadUserInput
 from api.graph.event_errors import expired
+from api.graph.instants import filter_instant
 from api.graph.nodes import expect_global_id
 from api.graph.relay.connection import Connection, PageInfo, connection
 from api.graph.relay.event_cursors import from_event_cursor, to_event_cursor
@@ -114,18 +114,9 @@ class EventFilterInput:
         return EventFilter(
             referral_id=referral_pk,
             types=None if self.types is None else tuple(self.types),
-            occurred_after=_instant(self.occurred_after, "occurredAfter"),
-            occurred_before=_instant(self.occurred_before, "occurredBefore"),
+            occurred_after=filter_instant(self.occurred_after, "occurredAfter"),
+            occurred_before=filter_instant(self.occurred_before, "occurredBefore"),
         )
-
-
-def _instant(value: datetime | None, name: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise BadUserInput(
-            f"`filter.{name}` needs a time zone offset, e.g. '2026-01-31T00:00:00Z'.",
-            argument=f"filter.{name}",
-        )
-    return value
 
 
 @connection(

@@ -12,6 +12,7 @@ import strawberry
 
 from api.context import Info
 from api.errors import BadUserInput
+from api.graph.instants import filter_instant
 from api.graph.relay.connection import Connection, connection
 from api.graph.search import SEARCH_MAX_LENGTH, search_term
 from api.graph.types.enums import (
@@ -126,16 +127,16 @@ class ReferralFilterInput:
             statuses=None if self.status is None else tuple(self.status),
             sources=None if self.referral_source is None else tuple(self.referral_source),
             country=country,
-            created_after=_instant(self.created_after, "createdAfter"),
-            created_before=_instant(self.created_before, "createdBefore"),
-            updated_after=_instant(self.updated_after, "updatedAfter"),
-            updated_before=_instant(self.updated_before, "updatedBefore"),
+            created_after=filter_instant(self.created_after, "createdAfter"),
+            created_before=filter_instant(self.created_before, "createdBefore"),
+            updated_after=filter_instant(self.updated_after, "updatedAfter"),
+            updated_before=filter_instant(self.updated_before, "updatedBefore"),
             search=search,
             owned=None if self.direction is None else self.direction is ReferralDirection.OUTGOING,
             viewer_participant_statuses=None
             if self.viewer_participant_status is None
             else tuple(self.viewer_participant_status),
-            invitation_expires_before=_instant(
+            invitation_expires_before=filter_instant(
                 self.invitation_expires_before, "invitationExpiresBefore"
             ),
             currency=self._currency(),
@@ -205,15 +206,6 @@ class ReferralFilterInput:
                 argument="filter.closingDateTo",
             )
         return high
-
-
-def _instant(value: datetime | None, name: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise BadUserInput(
-            f"`filter.{name}` needs a time zone offset, e.g. '2026-01-31T00:00:00Z'.",
-            argument=f"filter.{name}",
-        )
-    return value
 
 
 @strawberry.input(
