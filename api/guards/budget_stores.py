@@ -55,16 +55,29 @@ class PostgresRateLimitStore:
     async def charge(
         self, organization_id: uuid.UUID, cost: int, *, now: datetime, dry_run: bool = False
     ) -> RateLimitState:
-        try:
-            if dry_run:
-                return await self._peek(organization_id, cost, now)
-            charged = await rate_limits.charge(
-                self.engine, organization_id, cost, limit=self.limit, length=self.window, now=now
-            )
-        except Exception as error:
-            if not is_outage(error):
-                raise
-            raise RateLimitUnavailable(DATABASE_UNAVAILABLE) from error
+        for attempt in (1, 2):
+            try:
+                if dry_run:
+                    return await self._peek(organization_id, cost, now)
+                charged = await rate_limits.charge(
+                    self.engine,
+                    organization_id,
+                    cost,
+                    limit=self.limit,
+                    length=self.window,
+                    now=now,
+                )
+                break
+            except Exception as error:
+                # One retry when the pooled connection turned out dead (the server restarted
+                # since it was last used): the pool has invalidated it, the next is fresh, so
+                # a restart costs the request that met it nothing here. At worst the dead
+                # connection's statement had run and the operation is charged twice.
+                if attempt == 1 and getattr(error, "connection_invalidated", False):
+                    continue
+                if not is_outage(error):
+                    raise
+                raise RateLimitUnavailable(DATABASE_UNAVAILABLE) from error
         return RateLimitState(cost, self.limit, charged.used, charged.reset_at, charged.admitted)
 
     async def _peek(self, organization_id: uuid.UUID, cost: int, now: datetime) -> RateLimitState:
