@@ -70,7 +70,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(
             settings.database_url,
-            pool_size=settings.db_pool_size,
+            pool_size=settings.pool_size,
             pool_timeout=settings.db_pool_timeout_seconds,
         )
         database = Database(engine)

@@ -297,7 +297,7 @@ def create_floor_app(settings: Settings | None = None, *, clock: Clock = utc_now
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = create_engine(settings.database_url, pool_size=settings.pool_size)
         app.state.engine = engine
         try:
             yield

@@ -38,7 +38,7 @@ def rate_limit_store(settings: Settings) -> RateLimitStore:
             settings.database_url,
             settings.rate_limit_points,
             window,
-            pool_size=max(2, settings.db_pool_size // 4),
+            pool_size=max(2, settings.pool_size // 4),
         )
     return InMemoryRateLimitStore(settings.rate_limit_points, window)
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from api.settings import DEVELOPMENT_JWT_SECRET, Settings, SettingsError
+from api.settings import DEVELOPMENT_JWT_SECRET, SQLITE_POOL_SIZE, Settings, SettingsError
+from db.engine import DEFAULT_POOL_SIZE
 
 SECRET = "s" * 40
 
@@ -125,3 +126,12 @@ def test_a_bad_redis_url_is_refused_without_repeating_it(url: str, problem: str)
     with pytest.raises(SettingsError, match=f"REDIS_URL is not a Redis URL: {problem}") as raised:
         Settings.from_env({"REDIS_URL": url})
     assert "hunter2" not in str(raised.value)
+
+
+def test_the_pool_size_defaults_by_engine_and_db_pool_size_overrides_it() -> None:
+    sqlite = Settings.from_env({"DATABASE_URL": "sqlite+aiosqlite:///var/x.db"})
+    postgres = Settings.from_env({"DATABASE_URL": "postgresql+asyncpg://u@h/d"})
+    assert (sqlite.pool_size, postgres.pool_size) == (SQLITE_POOL_SIZE, DEFAULT_POOL_SIZE)
+    assert SQLITE_POOL_SIZE < DEFAULT_POOL_SIZE
+    chosen = {"DATABASE_URL": "sqlite+aiosqlite:///var/x.db", "DB_POOL_SIZE": "12"}
+    assert Settings.from_env(chosen).pool_size == 12
