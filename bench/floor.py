@@ -11,7 +11,8 @@ it knows only that one query.
 The statements are written out here rather than imported from `db.reads`, so the floor stays
 what it was measured as while the API's read path changes; they mirror `db.reads` and
 `db.access` (visibility: the viewer's organization is a participant; email and phone null
-unless it is ACCEPTED; an INVITED participant past `expires_date` reads EXPIRED).
+unless it is ACCEPTED and, not being the owner, the customer consented to share; an INVITED
+participant past `expires_date` reads EXPIRED; a state left out reads "").
 
 Serve it with `uvicorn --factory bench.floor:create_floor_app` and DATABASE_URL.
 """
@@ -107,10 +108,17 @@ def _count(organization_id: uuid.UUID) -> Select[Any]:
 
 def _profiles(organization_id: uuid.UUID, referral_ids: list[uuid.UUID]) -> Select[Any]:
     own = participant.alias("own_participation")
+    consenting = referral.alias("consenting_referral")
+    # ACCEPTED, and the owner or the customer consented to share its details with others.
     accepted = exists().where(
         own.c.referral_id == customer_profile.c.referral_id,
         own.c.organization_id == organization_id,
         own.c.status == ParticipantStatus.ACCEPTED,
+        consenting.c.id == customer_profile.c.referral_id,
+        or_(
+            consenting.c.owner_organization_id == organization_id,
+            consenting.c.consent_share_info_with_others,
+        ),
     )
     masked = {"contact_email", "contact_phone_number"}
     columns = [
@@ -211,7 +219,7 @@ async def referral_page(
                         "name": profile.name,
                         "address": {
                             "city": profile.city,
-                            "state": profile.state,
+                            "state": profile.state or "",  # String! in the schema
                             "country": profile.country,
                         },
                         "contact": {
