@@ -15,6 +15,7 @@ from asgi_lifespan import LifespanManager
 from api.app import create_app
 from api.auth.tokens import mint_token
 from api.settings import Settings
+from bench.workload import new_referral
 from db.writes import steps
 from tests.api.graph.planner_twins import (
     CONTRACT,
@@ -23,26 +24,7 @@ from tests.api.graph.planner_twins import (
 from tests.fuzz.seed import seed_demo
 from tests.helpers import MovableClock
 
-NEW_REFERRAL = {
-    "name": "Twin deal",
-    "referralSource": "PARTNER_LED",
-    "customerProfile": {
-        "name": "Contoso Ltd",
-        "address": {
-            "addressLine1": "1 Main Street",
-            "city": "Seattle",
-            "state": "WA",
-            "postalCode": "98101",
-            "country": "US",
-        },
-        "contact": {
-            "firstName": "Ana",
-            "lastName": "Ruiz",
-            "email": "ana@contoso.example",
-            "phoneNumber": "+14255550100",
-        },
-    },
-}
+NEW_REFERRAL = new_referral("Twin deal")
 
 
 def _mutation(name: str) -> str:
