@@ -129,6 +129,13 @@ class EventHub:
         """The log has grown (to `position`, or 0 when unknown): read it soon."""
         for watcher in list(self._watchers):
             watcher()
+        if position and not self._subscribers and self.started.is_set():
+            # Nobody here to publish to: take the position without reading the log (a fleet's
+            # workers mostly serve no subscription, and each write wakes every one of them).
+            # Everything up to it is committed (appends are serialized, db.event_log), and a
+            # read still under way publishes only what a later subscriber skips as seen.
+            self.position = max(self.position, position)
+            return
         if position == 0 or position > self.position:
             self._wanted.set()
             self._idle.clear()

@@ -143,6 +143,25 @@ async def test_one_read_of_the_log_per_wake_up_for_all_subscribers(
     assert hub(app).reads_done - reads == 1
 
 
+async def test_a_worker_without_subscribers_reads_no_log_for_a_write(
+    api: Api, app: Starlette, server: str, sockets: AsyncExitStack
+) -> None:
+    owner, _, referral_id = await two_organizations(api)
+    await eventually(lambda: len(hub(app)) == 0)
+    reads = hub(app).reads_done
+    await _notes(api, owner, referral_id, ["unheard"])
+    async with api.database.engine.connect() as conn:
+        newest = await event_log.latest_position(conn)
+    await eventually(lambda: hub(app).position == newest)
+    assert hub(app).reads_done == reads
+    # A subscriber that comes later gets what follows, not what it did not subscribe to.
+    socket_ = await _subscribe(sockets, server, api, owner)
+    await eventually(lambda: len(hub(app)) == 1)
+    (activity_id,) = await _notes(api, owner, referral_id, ["heard"])
+    assert (await socket_.event())["activity"]["id"] == activity_id
+    await _close(socket_)
+
+
 async def _append_old(database: Database, referral_id: uuid.UUID, days_ago: int) -> None:
     async with database.engine.begin() as conn:
         await event_log.append(
