@@ -8,6 +8,11 @@ plain-data fields are read and coerced directly; every other field, and any valu
 cannot complete without an error, goes through graphql-core's own `execute_field`, so
 resolvers, loaders, errors and their paths are graphql-core's.
 
+A selection whose every field is planned, all the way down, is first tried whole
+(`_whole`): one pass over its rows with no path, no awaitable and no call per field, giving
+up before anything is reported at the first value it cannot complete without an error; the
+selection then goes field by field as above, where that value takes graphql-core's path.
+
 Where an extension wraps every resolver (tracing's resolver spans), nothing is planned: its
 spans would change. Subscriptions and mutations' serial root fields stay graphql-core's.
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 from graphql import GraphQLObjectType, Undefined
 from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
@@ -31,6 +36,22 @@ from db.access import Viewer
 
 _FALLBACK = object()  # the plan cannot complete this value: graphql-core's execute_field does
 _MAY_AWAIT = frozenset({Kind.OBJECT, Kind.OBJECT_LIST, Kind.LOADED, Kind.LOADED_LIST})
+_OBJECTS = _MAY_AWAIT
+_LEAF, _LEAF_LIST, _TYPENAME = Kind.LEAF, Kind.LEAF_LIST, Kind.TYPENAME
+_OBJECT, _LOADED, _LOADED_LIST = Kind.OBJECT, Kind.LOADED, Kind.LOADED_LIST
+
+# A selection completed whole: per response key, in response order, (response name, kind,
+# getter, attribute (for __typename: the type's name), non-null, the type taken as is, the
+# step, the whole selection of its objects).
+Entry: TypeAlias = tuple[str, Kind, Any, str, bool, "type | None", Step, "Whole | None"]
+Whole: TypeAlias = tuple[Entry, ...]
+
+
+class _Partial(Exception):
+    """A value `_whole` cannot complete without an error: the selection goes field by field."""
+
+
+_PARTIAL = _Partial()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +81,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         # A middleware (an extension's `resolve`) must see every field: no plan then.
         self._planning = manager is None or not manager.middlewares
         self._selection_plans: dict[int, tuple[GroupedFieldSet, Plan]] = {}
+        self._wholes: dict[int, Whole | None] = {}  # by the id of a field set kept above
         self._peek_info: _PlannedInfo | None = None
 
     def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> Plan | None:
@@ -86,6 +108,12 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        whole = self._whole_selection(parent_type, grouped_field_set, plan)
+        if whole is not None:
+            try:
+                return self._whole(whole, source_value, self._planned_info())
+            except Exception:  # a value to report (or not loaded yet): field by field
+                pass
         # graphql-core's execute_fields, with planned steps completed in place.
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
@@ -95,6 +123,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 plan.steps, grouped_field_set.items(), strict=True
             ):
                 kind = step.kind
+                if kind is _TYPENAME:
+                    results[response_name] = parent_type.name
+                    continue
                 if kind is not Kind.STANDARD:
                     complete = (
                         self._complete_loaded
@@ -206,11 +237,19 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         assert item_type is not None
         completed: list[Any] = []
         awaitable_indices: list[int] = []
+        whole = self._whole_of(object_type, details)
+        info = self._planned_info()
         try:
             for index, item in enumerate(items):
                 if item is None:
                     completed.append(None)
                     continue
+                if whole is not None:
+                    try:
+                        completed.append(self._whole(whole, item, info))
+                        continue
+                    except Exception:  # a value to report: this item field by field
+                        pass
                 item_path = path.add_key(index, None)
                 try:
                     value = self.collect_and_execute_subfields(
@@ -248,6 +287,119 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         for index, value in zip(indices, awaited, strict=True):
             completed[index] = value
         return completed
+
+    def _whole_of(
+        self, object_type: GraphQLObjectType, details: list[FieldDetails]
+    ) -> Whole | None:
+        """The whole selection of the objects of a field (`details`), if it has one."""
+        if not self._planning:
+            return None
+        collected = self.collect_subfields(object_type, details)
+        if collected.new_defer_usages or collected.forbidden_directive_instances:
+            return None
+        fields = collected.grouped_field_set
+        plan = self._plan(object_type, fields)
+        return None if plan is None else self._whole_selection(object_type, fields, plan)
+
+    def _whole_selection(
+        self, parent_type: GraphQLObjectType, fields: GroupedFieldSet, plan: Plan
+    ) -> Whole | None:
+        """The selection as completed whole, or None if some field in it, at any depth,
+        needs graphql-core (a resolver, arguments, an abstract type...)."""
+        key = id(fields)  # `_plan` keeps `fields` alive while the operation runs
+        if key in self._wholes:
+            return self._wholes[key]
+        self._wholes[key] = None  # while it is built: a selection cannot contain itself
+        entries: list[Entry] = []
+        for step, (name, details) in zip(plan.steps, fields.items(), strict=True):
+            kind = step.kind
+            if kind is Kind.STANDARD:
+                return None
+            below = None
+            if kind in _OBJECTS:
+                assert step.object_type is not None
+                below = self._whole_of(step.object_type, details)
+                if below is None:
+                    return None
+            attribute = parent_type.name if kind is _TYPENAME else step.attribute
+            entries.append(
+                (name, kind, step.get, attribute, step.non_null, step.as_is, step, below)
+            )
+        whole = self._wholes[key] = tuple(entries)
+        return whole
+
+    def _whole(self, whole: Whole, source: Any, info: Any) -> dict[str, Any]:
+        """The selection's result for `source`, every field completed as graphql-core would;
+        _Partial (or the value's own exception) at the first value it would report instead.
+        Nothing is reported, queued or awaited on the way: giving up leaves no trace."""
+        is_awaitable = self.is_awaitable
+        result: dict[str, Any] = {}
+        for name, kind, get, attribute, non_null, as_is, step, below in whole:
+            if kind is _LEAF:
+                value = get(source, attribute)
+                if type(value) is as_is:
+                    result[name] = value
+                    continue
+                if value is None:
+                    if non_null:
+                        raise _PARTIAL
+                    result[name] = None
+                    continue
+                if isinstance(value, Exception) or is_awaitable(value):
+                    raise _PARTIAL
+                value = step.coerce(value)  # type: ignore[misc]
+                if value is None or value is Undefined:
+                    raise _PARTIAL
+                result[name] = value
+                continue
+            if kind is _TYPENAME:
+                result[name] = attribute
+                continue
+            if kind is _LOADED or kind is _LOADED_LIST:
+                if info is None:
+                    raise _PARTIAL
+                value = step.resolver(source, info=info)  # type: ignore[misc]
+            else:
+                value = get(source, attribute)
+            if value is None:
+                if non_null:
+                    raise _PARTIAL
+                result[name] = None
+                continue
+            if isinstance(value, Exception) or is_awaitable(value):
+                close = getattr(value, "close", None)
+                if close is not None:
+                    close()  # a coroutine never to be awaited
+                raise _PARTIAL
+            if kind is _LEAF_LIST:
+                value = _leaf_list(step, value, is_awaitable)
+                if value is _FALLBACK:
+                    raise _PARTIAL
+                result[name] = value
+                continue
+            assert below is not None
+            is_type_of = step.is_type_of
+            if kind is _OBJECT or kind is _LOADED:
+                if is_type_of is not None and is_type_of(value, None) is not True:
+                    raise _PARTIAL
+                result[name] = self._whole(below, value, info)
+                continue
+            if type(value) is not list:
+                raise _PARTIAL
+            items: list[Any] = []
+            for item in value:
+                if item is None:
+                    if step.item_non_null:
+                        raise _PARTIAL
+                    items.append(None)
+                    continue
+                if isinstance(item, Exception) or is_awaitable(item):
+                    raise _PARTIAL
+                if is_type_of is not None and is_type_of(item, None) is not True:
+                    raise _PARTIAL
+                items.append(self._whole(below, item, info))
+            result[name] = items
+        return result
 
     def _planned_info(self) -> Any:
         """What the planned resolvers get as `info`: the context's viewer and loaders that

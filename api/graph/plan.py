@@ -14,7 +14,8 @@ directly, and how:
   returns an object or a list of objects: the resolver itself, called with its context only,
   answering only from what the loader holds (a prefetched page holds it all), then the
   objects' selections;
-- STANDARD: everything else (resolvers, arguments, `__typename`, abstract types, directives
+- TYPENAME: `__typename` (the parent type's name, as graphql-core gives it);
+- STANDARD: everything else (resolvers, arguments, abstract types, directives
   other than @include/@skip, fields unknown to the type): graphql-core's own `execute_field`.
 
 The planned path must give exactly what graphql-core gives, so it only takes values it can
@@ -58,6 +59,7 @@ class Kind(Enum):
     OBJECT_LIST = "object list"
     LOADED = "loaded"
     LOADED_LIST = "loaded list"
+    TYPENAME = "typename"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,9 @@ def _step(
         for directive in d.node.directives or ()
     ):
         return standard
+    if node.name.value == "__typename":
+        # Apollo Client adds it to every selection: planned, or its cache would cost the plan.
+        return Step(Kind.TYPENAME)
     field = parent.fields.get(node.name.value)
     if field is None or field.args:
         return standard
