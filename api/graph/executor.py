@@ -19,8 +19,11 @@ spans would change. Subscriptions and mutations' serial root fields stay graphql
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any, ClassVar, TypeAlias
 
 from graphql import GraphQLObjectType, Undefined
@@ -38,7 +41,11 @@ _FALLBACK = object()  # the plan cannot complete this value: graphql-core's exec
 _MAY_AWAIT = frozenset({Kind.OBJECT, Kind.OBJECT_LIST, Kind.LOADED, Kind.LOADED_LIST})
 _OBJECTS = _MAY_AWAIT
 _LEAF, _LEAF_LIST, _TYPENAME = Kind.LEAF, Kind.LEAF_LIST, Kind.TYPENAME
-_OBJECT, _LOADED, _LOADED_LIST = Kind.OBJECT, Kind.LOADED, Kind.LOADED_LIST
+_OBJECT, _OBJECT_LIST = Kind.OBJECT, Kind.OBJECT_LIST
+_LOADED, _LOADED_LIST = Kind.LOADED, Kind.LOADED_LIST
+
+# Leaf values of these types are never exceptions nor awaitable: coerced without asking.
+_PLAIN = frozenset({bool, int, float, Decimal, date, datetime, time, uuid.UUID})
 
 # A selection completed whole: per response key, in response order, (response name, kind,
 # getter, attribute (for __typename: the type's name), non-null, the type taken as is, the
@@ -345,7 +352,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                         raise _PARTIAL
                     result[name] = None
                     continue
-                if isinstance(value, Exception) or is_awaitable(value):
+                if type(value) not in _PLAIN and (
+                    isinstance(value, Exception) or is_awaitable(value)
+                ):
                     raise _PARTIAL
                 value = step.coerce(value)  # type: ignore[misc]
                 if value is None or value is Undefined:
@@ -366,7 +375,10 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                     raise _PARTIAL
                 result[name] = None
                 continue
-            if isinstance(value, Exception) or is_awaitable(value):
+            is_type_of = step.is_type_of
+            if is_type_of is not None and (kind is _OBJECT or kind is _OBJECT_LIST):
+                pass  # an attribute: the type's check below refuses what is not the type
+            elif isinstance(value, Exception) or is_awaitable(value):
                 close = getattr(value, "close", None)
                 if close is not None:
                     close()  # a coroutine never to be awaited
@@ -378,7 +390,6 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 result[name] = value
                 continue
             assert below is not None
-            is_type_of = step.is_type_of
             if kind is _OBJECT or kind is _LOADED:
                 if is_type_of is not None and is_type_of(value, None) is not True:
                     raise _PARTIAL
@@ -393,9 +404,10 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                         raise _PARTIAL
                     items.append(None)
                     continue
-                if isinstance(item, Exception) or is_awaitable(item):
-                    raise _PARTIAL
-                if is_type_of is not None and is_type_of(item, None) is not True:
+                if is_type_of is not None:
+                    if is_type_of(item, None) is not True:  # exceptions and awaitables too
+                        raise _PARTIAL
+                elif isinstance(item, Exception) or is_awaitable(item):
                     raise _PARTIAL
                 items.append(self._whole(below, item, info))
             result[name] = items

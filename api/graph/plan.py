@@ -34,6 +34,7 @@ from enum import Enum
 from typing import Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLID,
     GraphQLList,
     GraphQLNonNull,
@@ -188,7 +189,7 @@ def _step(
     non_null = is_non_null_type(field_type)
     inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if is_leaf_type(inner):
-        coerce = inner.coerce_output_value
+        coerce = _coercion(inner)
         # graphql-core's String and ID give a str back as it is.
         as_is = str if inner is GraphQLString or inner is GraphQLID else None
         return Step(Kind.LEAF, get, attribute, non_null, coerce, as_is=as_is)
@@ -203,11 +204,32 @@ def _step(
                 get,
                 attribute,
                 non_null,
-                item.coerce_output_value,
+                _coercion(item),
                 item_non_null,
             )
         return _objects_step(Kind.OBJECT_LIST, field_type, get, attribute) or standard
     return _objects_step(Kind.OBJECT, field_type, get, attribute) or standard
+
+
+def _coercion(leaf: Any) -> Callable[[Any], Any]:
+    """The leaf type's output coercion; for a Strawberry enum, a table lookup giving what its
+    own coercion gives (which compares the value with each of the enum's values in turn)."""
+    coerce: Callable[[Any], Any] = leaf.coerce_output_value
+    members = getattr(leaf, "wrapped_cls", None)
+    if not isinstance(leaf, GraphQLEnumType) or not isinstance(members, type):
+        return coerce
+    names: dict[Any, str] = {}
+    for name, value in leaf.values.items():
+        names.setdefault(value.value, name)  # the first match, as the type's loop finds it
+
+    def enum_name(value: Any) -> Any:
+        if type(value) is members:
+            name = names.get(value.value)
+            if name is not None:
+                return name
+        return coerce(value)
+
+    return enum_name
 
 
 def build_plan(
