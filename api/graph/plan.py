@@ -219,15 +219,15 @@ def _coercion(leaf: Any) -> Callable[[Any], Any]:
     if not isinstance(leaf, GraphQLEnumType) or not isinstance(members, type):
         return coerce
     names: dict[Any, str] = {}
-    for name, value in leaf.values.items():
-        names.setdefault(value.value, name)  # the first match, as the type's loop finds it
+    for name, defined in leaf.values.items():
+        names.setdefault(defined.value, name)  # the first match, as the type's loop finds it
 
-    def enum_name(value: Any) -> Any:
-        if type(value) is members:
-            name = names.get(value.value)
-            if name is not None:
-                return name
-        return coerce(value)
+    def enum_name(output: Any) -> Any:
+        if type(output) is members:
+            found = names.get(output.value)
+            if found is not None:
+                return found
+        return coerce(output)
 
     return enum_name
 
