@@ -215,8 +215,8 @@ def _coercion(leaf: Any) -> Callable[[Any], Any]:
     """The leaf type's output coercion; for a Strawberry enum, a table lookup giving what its
     own coercion gives (which compares the value with each of the enum's values in turn)."""
     coerce: Callable[[Any], Any] = leaf.coerce_output_value
-    members = getattr(leaf, "wrapped_cls", None)
-    if not isinstance(leaf, GraphQLEnumType) or not isinstance(members, type):
+    members: Any = getattr(leaf, "wrapped_cls", None)
+    if not isinstance(leaf, GraphQLEnumType) or not isinstance(members, type):  # not a Strawberry enum
         return coerce
     names: dict[Any, str] = {}
     for name, defined in leaf.values.items():
