@@ -215,8 +215,8 @@ def _coercion(leaf: Any) -> Callable[[Any], Any]:
     """The leaf type's output coercion; for a Strawberry enum, a table lookup giving what its
     own coercion gives (which compares the value with each of the enum's values in turn)."""
     coerce: Callable[[Any], Any] = leaf.coerce_output_value
-    members: Any = getattr(leaf, "wrapped_cls", None)
-    if not isinstance(leaf, GraphQLEnumType) or not isinstance(members, type):  # not a Strawberry enum
+    members = getattr(leaf, "wrapped_cls", None)
+    if not isinstance(leaf, GraphQLEnumType) or not isinstance(members, type):
         return coerce
     names: dict[Any, str] = {}
     for name, defined in leaf.values.items():
@@ -224,7 +224,7 @@ def _coercion(leaf: Any) -> Callable[[Any], Any]:
 
     def enum_name(output: Any) -> Any:
         if type(output) is members:
-            found = names.get(output.value)
+            found = names.get(output.value)  # type: ignore[attr-defined]
             if found is not None:
                 return found
         return coerce(output)
