@@ -7,16 +7,19 @@ Rows are Core rows, not ORM objects: the read path builds nothing it does not re
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BindParameter,
     Row,
     Select,
     Subquery,
     Table,
+    bindparam,
     case,
     func,
     null,
@@ -27,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.access import (
+    VIEWER_PARAMETERS,
     Viewer,
     contact_visible,
     effective_participant_status,
@@ -47,6 +51,13 @@ from db.tables import (
 )
 
 K = TypeVar("K", bound=Hashable)
+
+# The keys of a batch, for the statements built once (`db.access.VIEWER_PARAMETERS`).
+KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
+
+
+def _parameters(viewer: Viewer, keys: Sequence[Any]) -> dict[str, Any]:
+    return {**viewer.parameters(), "keys": list(keys)}
 
 
 def _by_key(keys: Sequence[K], rows: Iterable[Row[Any]], key: str) -> list[Row[Any] | None]:
@@ -104,8 +115,13 @@ async def customer_profiles_by_referral(
 ) -> list[Row[Any] | None]:
     """Customer profiles, with email and phone null unless the viewer may read them
     (`db.access.contact_visible`)."""
-    stmt = _masked_profiles(viewer).where(customer_profile.c.referral_id.in_(referral_ids))
-    return _by_key(referral_ids, await conn.execute(stmt), "referral_id")
+    rows = await conn.execute(_profiles_by_referral(), _parameters(viewer, referral_ids))
+    return _by_key(referral_ids, rows, "referral_id")
+
+
+@functools.cache
+def _profiles_by_referral() -> Select[Any]:
+    return _masked_profiles(VIEWER_PARAMETERS).where(customer_profile.c.referral_id.in_(KEYS))
 
 
 async def customer_profiles_by_id(
@@ -131,11 +147,16 @@ async def _part_by_referral(
     conn: AsyncConnection, viewer: Viewer, part: Table, referral_ids: Sequence[uuid.UUID]
 ) -> list[Row[Any] | None]:
     """The row of a one-per-referral table for each visible referral, shown as stored."""
-    stmt = select(part).where(
-        part.c.referral_id.in_(referral_ids),
-        part.c.referral_id.in_(visible_referral_ids(viewer)),
+    rows = await conn.execute(_part_statement(part), _parameters(viewer, referral_ids))
+    return _by_key(referral_ids, rows, "referral_id")
+
+
+@functools.cache
+def _part_statement(part: Table) -> Select[Any]:
+    return select(part).where(
+        part.c.referral_id.in_(KEYS),
+        part.c.referral_id.in_(visible_referral_ids(VIEWER_PARAMETERS)),
     )
-    return _by_key(referral_ids, await conn.execute(stmt), "referral_id")
 
 
 # --- participants and users --------------------------------------------------------------
@@ -152,12 +173,17 @@ async def participants_by_referral(
     conn: AsyncConnection, viewer: Viewer, referral_ids: Sequence[uuid.UUID]
 ) -> list[list[Row[Any]]]:
     """Each referral's participants, the earliest invited first (the owner leads)."""
-    stmt = (
-        _visible_participants(viewer)
-        .where(participant.c.referral_id.in_(referral_ids))
+    rows = await conn.execute(_participants_by_referral(), _parameters(viewer, referral_ids))
+    return _grouped(referral_ids, rows, "referral_id")
+
+
+@functools.cache
+def _participants_by_referral() -> Select[Any]:
+    return (
+        _visible_participants(VIEWER_PARAMETERS)
+        .where(participant.c.referral_id.in_(KEYS))
         .order_by(participant.c.referral_id, participant.c.invited_date, participant.c.id)
     )
-    return _grouped(referral_ids, await conn.execute(stmt), "referral_id")
 
 
 async def participants_by_id(
@@ -170,17 +196,22 @@ async def participants_by_id(
 async def users_by_participant(
     conn: AsyncConnection, viewer: Viewer, participant_ids: Sequence[uuid.UUID]
 ) -> list[list[Row[Any]]]:
-    stmt = (
+    rows = await conn.execute(_users_by_participant(), _parameters(viewer, participant_ids))
+    return _grouped(participant_ids, rows, "participant_id")
+
+
+@functools.cache
+def _users_by_participant() -> Select[Any]:
+    return (
         select(app_user, participant_user.c.participant_id)
         .join(participant_user, participant_user.c.user_id == app_user.c.id)
         .join(participant, participant.c.id == participant_user.c.participant_id)
         .where(
-            participant_user.c.participant_id.in_(participant_ids),
-            participant.c.referral_id.in_(visible_referral_ids(viewer)),
+            participant_user.c.participant_id.in_(KEYS),
+            participant.c.referral_id.in_(visible_referral_ids(VIEWER_PARAMETERS)),
         )
         .order_by(participant_user.c.participant_id, participant_user.c.position)
     )
-    return _grouped(participant_ids, await conn.execute(stmt), "participant_id")
 
 
 async def users_by_id(
