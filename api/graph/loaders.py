@@ -51,7 +51,7 @@ class SharedLoader(DataLoader[K, V]):
     awaiting it (which then failed with CancelledError and no answer at all). So every
     waiter gets a shield, and a load stops only when the operation ends (`abandon`).
 
-    `fill` (and `load_many`, `prime_many` over it) keeps its values in a plain dict that
+    `fill`, `load_many` (over it) and `prime_many` keep their values in a plain dict that
     `peek` and `load` answer from: a page's prefetch asks for hundreds of keys, and the
     DataLoader's way costs a future per key and, per future, a callback through the event
     loop when it completes (issue 14: ~1,400 event-loop handles per 100-referral page).
@@ -63,11 +63,14 @@ class SharedLoader(DataLoader[K, V]):
         self._issued: list[asyncio.Future[V]] = []
         # Values loaded in bulk or primed, boxed: `peek` hands the box out as it is.
         self._held: dict[K, Loaded[V]] = {}
-        # Keys of a bulk read in flight, or of one that failed (its error is the answer).
+        # The bulk read each key was last asked of: in flight (wait for it), failed (its
+        # error is the answer), cancelled (read again) or done (the value is held).
         self._filling: dict[K, asyncio.Task[None]] = {}
         self._fills: list[asyncio.Task[None]] = []
 
     def load(self, key: K) -> Awaitable[V]:
+        """The key's value: at once when held, after its bulk read when one is in flight,
+        else through the DataLoader's batch (a future per key: fields outside a prefetch)."""
         held = self._held.get(key)
         if held is not None:
             return _completed(self.loop, held.value)
