@@ -63,12 +63,16 @@ def _loaders(
 async def prefetch_referral_parts(
     info: Info, rows: Sequence[Row[Any]], selected: list[SelectedField]
 ) -> None:
-    """Load the relations `selected` asks for, for every referral of `rows`, in bulk."""
+    """Load the relations `selected` asks for, for every referral of `rows`, in bulk.
+
+    The values land in the loaders' held dicts (`SharedLoader.fill`): one read per loader
+    and no future per key (hundreds per page, each completing through an event-loop callback).
+    """
     if not rows:
         return
     ids = [row.id for row in rows]
     await asyncio.gather(
-        *(loader.load_many(ids) for loader in _loaders(info, selected, REFERRAL_FIELDS))
+        *(loader.fill(ids) for loader in _loaders(info, selected, REFERRAL_FIELDS))
     )
     graphql_name = info.schema.config.name_converter.apply_naming_config
     below = _children(selected, *(graphql_name(name) for name in PARTICIPANT_VALUED))
@@ -79,4 +83,4 @@ async def prefetch_referral_parts(
         ids
     )
     participant_ids = [row.id for group in groups for row in group]
-    await asyncio.gather(*(loader.load_many(participant_ids) for loader in participant_loaders))
+    await asyncio.gather(*(loader.fill(participant_ids) for loader in participant_loaders))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import pytest
 
-from api.graph.loaders import Loaded, Loaders, resolve
+from api.graph.loaders import Loaded, Loaders, SharedLoader, resolve
 from db.access import Viewer
 from db.engine import Database
 from tests.conftest import START
@@ -137,3 +137,132 @@ async def test_abandon_cancels_what_load_many_started(
     assert loader.peek(rows[0].id) is None
     with pytest.raises(asyncio.CancelledError):
         await pending
+
+
+# --- Bulk loading without a future per key (SharedLoader.fill) ---------------------------
+
+
+class _Reads:
+    """A batched read that records its batches; it waits for `go` once `hold` is set."""
+
+    def __init__(self, fail: BaseException | None = None) -> None:
+        self.batches: list[list[int]] = []
+        self.fail = fail
+        self.hold = False
+        self.go = asyncio.Event()
+        self.cancelled = False
+
+    async def __call__(self, keys: list[int]) -> Sequence[str | None]:
+        self.batches.append(keys)
+        if self.hold:
+            try:
+                await self.go.wait()
+            except asyncio.CancelledError:
+                self.cancelled = True
+                raise
+        if self.fail is not None:
+            raise self.fail
+        return [None if key < 0 else f"v{key}" for key in keys]
+
+
+async def test_fill_reads_the_missing_keys_once_and_load_and_peek_answer_them() -> None:
+    reads = _Reads()
+    loader: SharedLoader[int, str | None] = SharedLoader(reads)
+    await loader.fill([1, 2, 2, -1])
+    await loader.fill([2, 1])  # held: nothing read
+    assert reads.batches == [[1, 2, -1]]
+    assert loader.peek(1) == Loaded("v1")
+    assert loader.peek(-1) == Loaded(None)  # loaded, and nothing is there
+    answered = loader.load(2)
+    assert isinstance(answered, asyncio.Future)
+    assert answered.done()  # answered at once: no batch, no event-loop turn
+    assert await answered == "v2"
+    assert loader.batch is None
+    assert await loader.load_many([2, 3]) == ["v2", "v3"]
+    assert reads.batches == [[1, 2, -1], [3]]
+
+
+async def test_fill_waits_for_what_is_loading_rather_than_reading_it_again() -> None:
+    # The same statements as the DataLoader's: a key in flight is not read twice.
+    reads = _Reads()
+    loader: SharedLoader[int, str | None] = SharedLoader(reads)
+    single = loader.load(1)
+    filled = loader.fill([1, 2])
+    assert await single == "v1"
+    await filled
+    assert sorted(reads.batches) == [[1], [2]]
+    assert loader.peek(1) == Loaded("v1")
+    assert loader.peek(2) == Loaded("v2")
+
+
+async def test_a_cancelled_waiter_of_a_fill_leaves_it_reading_for_the_others() -> None:
+    reads = _Reads()
+    reads.hold = True
+    loader: SharedLoader[int, str | None] = SharedLoader(reads)
+    first = asyncio.ensure_future(loader.fill([1, 2]))
+    second = asyncio.ensure_future(loader.fill([2]))
+    single = asyncio.ensure_future(loader.load(1))
+    await asyncio.sleep(0)
+    first.cancel()
+    await asyncio.sleep(0)
+    reads.go.set()
+    await second
+    assert await single == "v1"
+    assert reads.batches == [[1, 2]]
+    assert not reads.cancelled
+
+
+async def test_a_failed_fill_raises_its_error_to_every_field_that_asks() -> None:
+    # As a failed DataLoader batch: each waiter gets the read's error, and it is not read again.
+    error = RuntimeError("the read failed")
+    reads = _Reads(fail=error)
+    loader: SharedLoader[int, str | None] = SharedLoader(reads)
+    with pytest.raises(RuntimeError) as raised:
+        await loader.fill([1, 2])
+    assert raised.value is error
+    assert loader.peek(1) is None
+    with pytest.raises(RuntimeError) as raised:
+        await loader.load(2)
+    assert raised.value is error
+    with pytest.raises(RuntimeError):
+        await loader.fill([1])
+    assert reads.batches == [[1, 2]]
+
+
+async def test_abandon_cancels_a_fill_in_flight_and_a_later_load_reads_again() -> None:
+    reads = _Reads()
+    reads.hold = True
+    loader: SharedLoader[int, str | None] = SharedLoader(reads)
+    filled = loader.fill([1])
+    await asyncio.sleep(0)
+    loader.abandon()
+    with pytest.raises(asyncio.CancelledError):
+        await filled
+    assert reads.cancelled
+    assert loader.peek(1) is None
+    reads.hold = False
+    assert await loader.load(1) == "v1"
+    assert reads.batches == [[1], [1]]
+
+
+async def test_release_drops_what_fill_and_priming_held() -> None:
+    reads = _Reads()
+    loader: SharedLoader[int, str | None] = SharedLoader(reads)
+    await loader.fill([1])
+    loader.prime_many({5: "primed"})
+    assert loader.peek(5) == Loaded("primed")
+    assert await loader.load(5) == "primed"
+    loader.release()
+    assert loader.peek(1) is None
+    assert loader.peek(5) is None
+    assert reads.batches == [[1]]
+
+
+async def test_prime_many_answers_a_key_waiting_in_a_batch_not_yet_sent() -> None:
+    reads = _Reads()
+    loader: SharedLoader[int, str | None] = SharedLoader(reads)
+    waiting = loader.load(1)
+    loader.prime_many({1: "primed"})
+    assert await waiting == "primed"
+    await asyncio.sleep(0)
+    assert reads.batches == []
