@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Result,
     Row,
     Select,
     Subquery,
@@ -70,14 +71,15 @@ def _parameters(viewer: Viewer, keys: Sequence[Any]) -> dict[str, Any]:
     return {**viewer.parameters(), "keys": list(keys)}
 
 
-def _by_key(keys: Sequence[K], rows: Iterable[Row[Any]], key: str) -> list[Row[Any] | None]:
-    found = {getattr(row, key): row for row in rows}
+def _by_key(keys: Sequence[K], rows: Result[Any], key: str) -> list[Row[Any] | None]:
+    # `all()` fetches the rows in one call; iterating fetches them one call at a time.
+    found = {getattr(row, key): row for row in rows.all()}
     return [found.get(k) for k in keys]
 
 
-def _grouped(keys: Sequence[K], rows: Iterable[Row[Any]], key: str) -> list[list[Row[Any]]]:
+def _grouped(keys: Sequence[K], rows: Result[Any], key: str) -> list[list[Row[Any]]]:
     groups: dict[Any, list[Row[Any]]] = defaultdict(list)
-    for row in rows:
+    for row in rows.all():
         groups[getattr(row, key)].append(row)
     return [groups.get(k, []) for k in keys]
 

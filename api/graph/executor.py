@@ -479,10 +479,13 @@ def _leaf(step: Step, value: Any) -> Any:
 def _leaf_list(step: Step, value: Any, is_awaitable: Callable[[Any], bool]) -> Any:
     if type(value) is not list:  # other iterables, e.g. async ones: graphql-core's
         return _FALLBACK
-    coerce = step.coerce
+    coerce, as_is = step.coerce, step.as_is
     assert coerce is not None
     completed: list[Any] = []
     for item in value:
+        if type(item) is as_is:  # a str in a list of String or ID: its own output
+            completed.append(item)
+            continue
         if item is None:
             if step.item_non_null:
                 return _FALLBACK

@@ -78,7 +78,7 @@ class Step:
     resolver: Callable[..., Any] | None = None  # LOADED*: the resolver function (self, info)
     is_type_of: Callable[[Any, Any], Any] | None = None  # LOADED*: Strawberry's, if any
     item_type: GraphQLOutputType | None = None  # LOADED_LIST: the item type (maybe non-null)
-    as_is: type | None = None  # LEAF: values of this type are their own output (str: String, ID)
+    as_is: type | None = None  # LEAF (LEAF_LIST: items): values of this type are their own output
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +206,7 @@ def _step(
                 non_null,
                 _coercion(item),
                 item_non_null,
+                as_is=str if item is GraphQLString or item is GraphQLID else None,
             )
         return _objects_step(Kind.OBJECT_LIST, field_type, get, attribute) or standard
     return _objects_step(Kind.OBJECT, field_type, get, attribute) or standard
