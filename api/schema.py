@@ -16,6 +16,7 @@ from api.errors import (
     assign_codes,
     log_unexpected,
 )
+from api.graph.enum_output import names_by_lookup
 from api.graph.executor import planned_executor
 from api.graph.mutations import Mutation
 from api.graph.nodes import NODE_TYPES
@@ -107,7 +108,7 @@ def build_schema(
     operations to `rate_limits` (the app's store; this process's memory if none)."""
     settings = settings or Settings()
     guards = operation_guards(settings, rate_limits)
-    return ReferralsSchema(
+    schema = ReferralsSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -127,6 +128,8 @@ def build_schema(
         ),
         execution_context_class=planned_executor() if settings.query_planner else None,
     )
+    names_by_lookup(schema._schema)
+    return schema
 
 
 def schema_sdl() -> str:

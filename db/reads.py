@@ -42,6 +42,7 @@ from db.access import (
 )
 from db.paging import Page, PageRequest, order_terms, to_page, window_conditions
 from db.referral_list import ReferralFilter, filtered
+from db.rows import positions
 from db.tables import (
     activity,
     additional_information,
@@ -71,16 +72,26 @@ def _parameters(viewer: Viewer, keys: Sequence[Any]) -> dict[str, Any]:
     return {**viewer.parameters(), "keys": list(keys)}
 
 
+def _keyed(rows: Result[Any], key: str) -> list[tuple[Any, Row[Any]]]:
+    """(value of column `key`, row) for the rows of one result, which share their columns'
+    positions: the position is looked up once (db.rows), not the name once per row. `all()`
+    fetches the rows in one call; iterating fetches them one call at a time."""
+    found = rows.all()
+    if not found:
+        return []
+    index = positions(found[0])[key]
+    return [(row[index], row) for row in found]
+
+
 def _by_key(keys: Sequence[K], rows: Result[Any], key: str) -> list[Row[Any] | None]:
-    # `all()` fetches the rows in one call; iterating fetches them one call at a time.
-    found = {getattr(row, key): row for row in rows.all()}
+    found = dict(_keyed(rows, key))
     return [found.get(k) for k in keys]
 
 
 def _grouped(keys: Sequence[K], rows: Result[Any], key: str) -> list[list[Row[Any]]]:
     groups: dict[Any, list[Row[Any]]] = defaultdict(list)
-    for row in rows.all():
-        groups[getattr(row, key)].append(row)
+    for value, row in _keyed(rows, key):
+        groups[value].append(row)
     return [groups.get(k, []) for k in keys]
 
 

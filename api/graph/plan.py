@@ -34,7 +34,6 @@ from enum import Enum
 from typing import Any
 
 from graphql import (
-    GraphQLEnumType,
     GraphQLID,
     GraphQLList,
     GraphQLNonNull,
@@ -189,7 +188,7 @@ def _step(
     non_null = is_non_null_type(field_type)
     inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if is_leaf_type(inner):
-        coerce = _coercion(inner)
+        coerce = inner.coerce_output_value
         # graphql-core's String and ID give a str back as it is.
         as_is = str if inner is GraphQLString or inner is GraphQLID else None
         return Step(Kind.LEAF, get, attribute, non_null, coerce, as_is=as_is)
@@ -204,33 +203,12 @@ def _step(
                 get,
                 attribute,
                 non_null,
-                _coercion(item),
+                item.coerce_output_value,
                 item_non_null,
                 as_is=str if item is GraphQLString or item is GraphQLID else None,
             )
         return _objects_step(Kind.OBJECT_LIST, field_type, get, attribute) or standard
     return _objects_step(Kind.OBJECT, field_type, get, attribute) or standard
-
-
-def _coercion(leaf: Any) -> Callable[[Any], Any]:
-    """The leaf type's output coercion; for a Strawberry enum, a table lookup giving what its
-    own coercion gives (which compares the value with each of the enum's values in turn)."""
-    coerce: Callable[[Any], Any] = leaf.coerce_output_value
-    members = getattr(leaf, "wrapped_cls", None)
-    if not isinstance(leaf, GraphQLEnumType) or not isinstance(members, type):
-        return coerce
-    names: dict[Any, str] = {}
-    for name, defined in leaf.values.items():
-        names.setdefault(defined.value, name)  # the first match, as the type's loop finds it
-
-    def enum_name(output: Any) -> Any:
-        if type(output) is members:
-            found = names.get(output.value)  # type: ignore[attr-defined]
-            if found is not None:
-                return found
-        return coerce(output)
-
-    return enum_name
 
 
 def build_plan(

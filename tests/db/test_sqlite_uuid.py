@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import uuid
 
 import pytest
@@ -21,6 +22,8 @@ def test_from_hex_is_the_uuid_of_those_digits(value: uuid.UUID) -> None:
     assert str(made) == str(value)
     assert made is not None
     assert made.hex == value.hex
+    assert made.is_safe is uuid.SafeUUID.unknown
+    assert pickle.loads(pickle.dumps(made)) == value  # every slot set: pickling reads them
     assert from_hex(str(value)) == value  # hyphenated text takes the full parser
 
 

@@ -14,11 +14,13 @@ from strawberry.utils.await_maybe import await_maybe
 from api.context import Info
 from api.graph.loaders import Resolved, SharedLoader, resolve
 from api.graph.relay.connection import Connection, connection
-from api.graph.relay.ids import to_global_id
+from api.graph.relay.ids import global_id_encoder
 from api.graph.relay.paging import Paging
+from api.graph.types.deferred import blank, defer
 from api.graph.types.enums import ActivityType, ReferralStatus
 from api.graph.types.node import Node
 from db.paging import Page, PageRequest, Position
+from db.rows import positions
 
 if TYPE_CHECKING:
     from api.graph.types.participant import Participant
@@ -28,6 +30,7 @@ ACTIVITY_ORDERING = "activity"
 # class is looked up when first needed, as Strawberry resolves the annotation.
 PARTICIPANT: LazyType[str, str] = LazyType("Participant", "api.graph.types.participant")
 LazyParticipant = Annotated["Participant", strawberry.lazy("api.graph.types.participant")]
+_ACTIVITY_ID = global_id_encoder("Activity")
 
 
 @strawberry.type(description="One entry of a referral's history: what happened, when, by whom.")
@@ -44,20 +47,23 @@ class Activity(Node):
     referral_pk: strawberry.Private[uuid.UUID]
     actor_pk: strawberry.Private[uuid.UUID | None]
     subject_pk: strawberry.Private[uuid.UUID | None]
+    pk: strawberry.Private[uuid.UUID]
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Activity:
-        return cls(
-            id=strawberry.ID(to_global_id("Activity", row.id)),
-            type=row.type,
-            occurred_date=row.occurred_date,
-            from_status=row.from_status,
-            to_status=row.to_status,
-            note=row.note,
-            referral_pk=row.referral_id,
-            actor_pk=row.actor_participant_id,
-            subject_pk=row.subject_participant_id,
-        )
+        """The activity of a row; its ID is made when read."""
+        at = positions(row)
+        activity = blank(cls)
+        activity.pk = row[at["id"]]
+        activity.type = row[at["type"]]
+        activity.occurred_date = row[at["occurred_date"]]
+        activity.from_status = row[at["from_status"]]
+        activity.to_status = row[at["to_status"]]
+        activity.note = row[at["note"]]
+        activity.referral_pk = row[at["referral_id"]]
+        activity.actor_pk = row[at["actor_participant_id"]]
+        activity.subject_pk = row[at["subject_participant_id"]]
+        return activity
 
     @strawberry.field(description="The participant who acted; null for changes made by time.")
     async def actor(self, info: Info) -> LazyParticipant | None:
@@ -68,6 +74,9 @@ class Activity(Node):
     )
     async def subject(self, info: Info) -> LazyParticipant | None:
         return await await_maybe(participant_of(info, self.referral_pk, self.subject_pk))
+
+
+defer(Activity, id=lambda activity: _ACTIVITY_ID(activity.pk))
 
 
 def participant_of(

@@ -10,12 +10,15 @@ from sqlalchemy import Row
 
 from api.context import Info
 from api.graph.relay.connection import Connection, connection
-from api.graph.relay.ids import to_global_id
+from api.graph.relay.ids import global_id_encoder
+from api.graph.types.deferred import blank, defer
 from api.graph.types.node import Node
 from db.paging import Page, Position
+from db.rows import positions
 
 # The cursor tag of the one ordering organizations have: by name, then by id.
 ORGANIZATION_ORDERING = "organization:name"
+_ORGANIZATION_ID = global_id_encoder("Organization")
 
 
 @strawberry.type(
@@ -28,7 +31,15 @@ class Organization(Node):
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Organization:
-        return cls(id=strawberry.ID(to_global_id("Organization", row.id)), name=row.name, pk=row.id)
+        """The organization of a row; its ID is made when read."""
+        at = positions(row)
+        organization = blank(cls)
+        organization.pk = row[at["id"]]
+        organization.name = row[at["name"]]
+        return organization
+
+
+defer(Organization, id=lambda organization: _ORGANIZATION_ID(organization.pk))
 
 
 @connection(

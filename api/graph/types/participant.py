@@ -13,13 +13,15 @@ from strawberry.types.lazy_type import LazyType
 from api.context import Info
 from api.graph.edges import PARTICIPANT_FIELDS
 from api.graph.loaders import Resolved, resolve
-from api.graph.relay.ids import to_global_id
+from api.graph.relay.ids import global_id_encoder
 from api.graph.relay.paging import Paging, paged
 from api.graph.types.activity import ActivityConnection, activity_connection, participant_of
+from api.graph.types.deferred import blank, defer
 from api.graph.types.enums import ParticipantStatus
 from api.graph.types.node import Node
 from api.graph.types.organization import Organization
 from db.models import ParticipantStatus as Status
+from db.rows import positions
 
 if TYPE_CHECKING:
     from api.graph.types.referral import Referral
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 # Referrals are built here but defined above this module (they list participants): the class
 # is looked up when first needed, as Strawberry resolves the annotation.
 REFERRAL: LazyType[str, str] = LazyType("Referral", "api.graph.types.referral")
+_USER_ID = global_id_encoder("User")
+_PARTICIPANT_ID = global_id_encoder("Participant")
 
 
 @strawberry.type(description="A person of a partner organization who works referrals.")
@@ -36,15 +40,19 @@ class User(Node):
     )
     display_name: str = strawberry.field(description="Name to show, e.g. 'Ana Ruiz'.")
     email: str = strawberry.field(description="Work email address.")
+    pk: strawberry.Private[uuid.UUID]
+    organization_pk: strawberry.Private[uuid.UUID]
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> User:
-        return cls(
-            id=strawberry.ID(to_global_id("User", row.id)),
-            organization_id=strawberry.ID(str(row.organization_id)),
-            display_name=row.display_name,
-            email=row.email,
-        )
+        """The user of an `app_user` row; its ID and organization's ID are made when read."""
+        at = positions(row)
+        user = blank(cls)
+        user.pk = row[at["id"]]
+        user.organization_pk = row[at["organization_id"]]
+        user.display_name = row[at["display_name"]]
+        user.email = row[at["email"]]
+        return user
 
 
 @strawberry.type(
@@ -74,23 +82,23 @@ class Participant(Node):
     referral_pk: strawberry.Private[uuid.UUID]
     invited_by_pk: strawberry.Private[uuid.UUID | None]
 
+    organization_pk: strawberry.Private[uuid.UUID]
+
     @classmethod
     def from_row(cls, row: Row[Any]) -> Participant:
-        inviter = row.invited_by_participant_id
-        return cls(
-            id=strawberry.ID(to_global_id("Participant", row.id)),
-            organization_id=strawberry.ID(str(row.organization_id)),
-            status=row.status,
-            invited_by_participant_id=(
-                None if inviter is None else strawberry.ID(to_global_id("Participant", inviter))
-            ),
-            invited_date=row.invited_date,
-            responded_date=row.responded_date,
-            expires_date=row.expires_date,
-            pk=row.id,
-            referral_pk=row.referral_id,
-            invited_by_pk=inviter,
-        )
+        """The participant of a participant row (its status as the viewer reads it); its ID,
+        its organization's and its inviter's are made when read."""
+        at = positions(row)
+        participant = blank(cls)
+        participant.pk = row[at["id"]]
+        participant.referral_pk = row[at["referral_id"]]
+        participant.organization_pk = row[at["organization_id"]]
+        participant.invited_by_pk = row[at["invited_by_participant_id"]]
+        participant.status = row[at["status"]]
+        participant.invited_date = row[at["invited_date"]]
+        participant.responded_date = row[at["responded_date"]]
+        participant.expires_date = row[at["expires_date"]]
+        return participant
 
     @strawberry.field(
         description="The participating organization: its ID (pass it to "
@@ -158,6 +166,21 @@ class Participant(Node):
         Any other sees no contact, whoever looks: its view is an object of its own.
         """
         return None if self.status is Status.ACCEPTED else self.pk
+
+
+defer(
+    User,
+    id=lambda user: _USER_ID(user.pk),
+    organization_id=lambda user: str(user.organization_pk),
+)
+defer(
+    Participant,
+    id=lambda participant: _PARTICIPANT_ID(participant.pk),
+    organization_id=lambda participant: str(participant.organization_pk),
+    invited_by_participant_id=lambda participant: (
+        None if participant.invited_by_pk is None else _PARTICIPANT_ID(participant.invited_by_pk)
+    ),
+)
 
 
 def _organization(row: Row[Any] | None) -> Organization:

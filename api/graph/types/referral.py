@@ -14,9 +14,10 @@ from sqlalchemy import Row
 from api.context import Info
 from api.graph.edges import REFERRAL_FIELDS, LoaderOf
 from api.graph.loaders import Resolved, resolve
-from api.graph.relay.ids import to_global_id
+from api.graph.relay.ids import global_id_encoder
 from api.graph.relay.paging import Paging, paged
 from api.graph.types.activity import ActivityConnection, activity_connection
+from api.graph.types.deferred import blank, defer
 from api.graph.types.enums import (
     CustomerSize,
     ReferralQualification,
@@ -29,9 +30,12 @@ from api.graph.types.node import Node
 from api.graph.types.participant import Participant
 from api.graph.types.viewer import ReferralViewerCan
 from db import rules
+from db.rows import positions
 from db.rules import own_participation
 
 R = TypeVar("R")
+_REFERRAL_ID = global_id_encoder("Referral")
+_PROFILE_ID = global_id_encoder("CustomerProfile")
 
 
 @strawberry.type(description="A postal address.")
@@ -75,32 +79,36 @@ class CustomerProfile(Node):
         description="How many employees the customer has (Partner Center: "
         "CustomerProfile.size); null if not given."
     )
+    pk: strawberry.Private[uuid.UUID]
+    viewpoint: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_row(cls, row: Row[Any], *, viewpoint: uuid.UUID | None = None) -> CustomerProfile:
         """The profile as the viewer sees it, or as the not-ACCEPTED participant `viewpoint`
-        sees it: without email and phone, under an ID of its own."""
+        sees it: without email and phone, under an ID of its own (made when read)."""
+        at = positions(row)
         contact_hidden = viewpoint is not None
-        return cls(
-            id=strawberry.ID(to_global_id("CustomerProfile", row.id, viewpoint=viewpoint)),
-            name=row.name,
-            address=Address(
-                address_line1=row.address_line1,
-                address_line2=row.address_line2,
-                city=row.city,
-                state=row.state or "",
-                postal_code=row.postal_code,
-                country=row.country,
-                region=row.region,
-            ),
-            contact=Contact(
-                first_name=row.contact_first_name,
-                last_name=row.contact_last_name,
-                email=None if contact_hidden else row.contact_email,
-                phone_number=None if contact_hidden else row.contact_phone_number,
-            ),
-            size=row.size,
+        profile = blank(cls)
+        profile.pk = row[at["id"]]
+        profile.viewpoint = viewpoint
+        profile.name = row[at["name"]]
+        profile.address = Address(
+            address_line1=row[at["address_line1"]],
+            address_line2=row[at["address_line2"]],
+            city=row[at["city"]],
+            state=row[at["state"]] or "",
+            postal_code=row[at["postal_code"]],
+            country=row[at["country"]],
+            region=row[at["region"]],
         )
+        profile.contact = Contact(
+            first_name=row[at["contact_first_name"]],
+            last_name=row[at["contact_last_name"]],
+            email=None if contact_hidden else row[at["contact_email"]],
+            phone_number=None if contact_hidden else row[at["contact_phone_number"]],
+        )
+        profile.size = row[at["size"]]
+        return profile
 
 
 @strawberry.type(description="What the customer is after.")
@@ -113,12 +121,13 @@ class CustomerRequirements:
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> CustomerRequirements:
+        at = positions(row)
         return cls(
-            industries=row.industries,
-            products=row.products,
-            services=row.services,
-            solutions=row.solutions,
-            customer_need=row.customer_need,
+            industries=row[at["industries"]],
+            products=row[at["products"]],
+            services=row[at["services"]],
+            solutions=row[at["solutions"]],
+            customer_need=row[at["customer_need"]],
         )
 
 
@@ -133,11 +142,12 @@ class AdditionalInformation:
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> AdditionalInformation:
+        at = positions(row)
         return cls(
-            notes=row.notes,
-            deal_value=row.deal_value,
-            currency=row.currency,
-            closing_date=row.closing_date,
+            notes=row[at["notes"]],
+            deal_value=row[at["deal_value"]],
+            currency=row[at["currency"]],
+            closing_date=row[at["closing_date"]],
         )
 
 
@@ -207,33 +217,30 @@ class Referral(Node):
     owner_organization_pk: strawberry.Private[uuid.UUID]
     # The not-ACCEPTED participant whose view this is (`Participant.referralView`), if any.
     viewpoint: strawberry.Private[uuid.UUID | None]
+    row: strawberry.Private[Row[Any]]  # the referral row: consent and target are made of it
 
     @classmethod
     def from_row(cls, row: Row[Any], *, viewpoint: uuid.UUID | None = None) -> Referral:
         """The referral as the viewer sees it, or as the not-ACCEPTED participant `viewpoint`
-        sees it (contact details hidden), under an ID of its own."""
-        return cls(
-            id=strawberry.ID(to_global_id("Referral", row.id, viewpoint=viewpoint)),
-            name=row.name,
-            created_date=row.created_date,
-            updated_date=row.updated_date,
-            status=row.status,
-            status_reason=row.status_reason,
-            referral_source=row.referral_source,
-            type=row.type,
-            qualification=row.qualification,
-            external_reference_id=row.external_reference_id,
-            consent=ReferralConsent(
-                share_info_with_others=row.consent_share_info_with_others,
-                contact_customer=row.consent_contact_customer,
-                share_with_microsoft_sellers=row.consent_share_with_microsoft_sellers,
-            ),
-            target=[ReferralTarget(id=item["id"], type=item.get("type")) for item in row.target],
-            version=row.version,
-            pk=row.id,
-            owner_organization_pk=row.owner_organization_id,
-            viewpoint=viewpoint,
-        )
+        sees it (contact details hidden), under an ID of its own. Its ID, consent and target
+        are made when read."""
+        at = positions(row)
+        referral = blank(cls)
+        referral.pk = row[at["id"]]
+        referral.viewpoint = viewpoint
+        referral.row = row
+        referral.owner_organization_pk = row[at["owner_organization_id"]]
+        referral.name = row[at["name"]]
+        referral.created_date = row[at["created_date"]]
+        referral.updated_date = row[at["updated_date"]]
+        referral.status = row[at["status"]]
+        referral.status_reason = row[at["status_reason"]]
+        referral.referral_source = row[at["referral_source"]]
+        referral.type = row[at["type"]]
+        referral.qualification = row[at["qualification"]]
+        referral.external_reference_id = row[at["external_reference_id"]]
+        referral.version = row[at["version"]]
+        return referral
 
     @strawberry.field(
         description="The customer: name, address and contact.", graphql_type=CustomerProfile
@@ -361,3 +368,26 @@ class Referral(Node):
             self.pk,
             paging,
         )
+
+
+def _consent(row: Row[Any]) -> ReferralConsent:
+    at = positions(row)
+    return ReferralConsent(
+        share_info_with_others=row[at["consent_share_info_with_others"]],
+        contact_customer=row[at["consent_contact_customer"]],
+        share_with_microsoft_sellers=row[at["consent_share_with_microsoft_sellers"]],
+    )
+
+
+def _target(row: Row[Any]) -> list[ReferralTarget]:
+    items: list[dict[str, Any]] = row[positions(row)["target"]]
+    return [ReferralTarget(id=item["id"], type=item.get("type")) for item in items]
+
+
+defer(
+    Referral,
+    id=lambda referral: _REFERRAL_ID(referral.pk, referral.viewpoint),
+    consent=lambda referral: _consent(referral.row),
+    target=lambda referral: _target(referral.row),
+)
+defer(CustomerProfile, id=lambda profile: _PROFILE_ID(profile.pk, profile.viewpoint))
