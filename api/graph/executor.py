@@ -183,10 +183,10 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return _FALLBACK if step.non_null else None
         if type(value) is step.as_is:
             return value
+        if step.kind is Kind.LEAF:
+            return _leaf(step, value, self.is_awaitable)
         if isinstance(value, Exception) or self.is_awaitable(value):
             return _FALLBACK
-        if step.kind is Kind.LEAF:
-            return _leaf(step, value)
         if step.kind is Kind.LEAF_LIST:
             return _leaf_list(step, value, self.is_awaitable)
         return self._objects(step, value, Path(path, response_name, parent_type.name), details)
@@ -353,12 +353,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                         raise _PARTIAL
                     result[name] = None
                     continue
-                if type(value) not in _PLAIN and (
-                    isinstance(value, Exception) or is_awaitable(value)
-                ):
-                    raise _PARTIAL
-                value = step.coerce(value)  # type: ignore[misc]
-                if value is None or value is Undefined:
+                value = _leaf(step, value, is_awaitable)
+                if value is _FALLBACK:
                     raise _PARTIAL
                 result[name] = value
                 continue
@@ -400,17 +396,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 raise _PARTIAL
             items: list[Any] = []
             for item in value:
-                if item is None:
-                    if step.item_non_null:
-                        raise _PARTIAL
-                    items.append(None)
-                    continue
-                if is_type_of is not None:
-                    if is_type_of(item, None) is not True:  # exceptions and awaitables too
-                        raise _PARTIAL
-                elif isinstance(item, Exception) or is_awaitable(item):
+                if not _completable(step, item, is_awaitable):
                     raise _PARTIAL
-                items.append(self._whole(below, item, info))
+                items.append(None if item is None else self._whole(below, item, info))
             result[name] = items
         return result
 
@@ -462,12 +450,15 @@ def _completable(step: Step, item: Any, is_awaitable: Callable[[Any], bool]) -> 
     """Whether a loaded list's item completes without an error of its own."""
     if item is None:
         return not step.item_non_null
-    if isinstance(item, Exception) or is_awaitable(item):
-        return False
-    return step.is_type_of is None or step.is_type_of(item, None) is True
+    if step.is_type_of is not None:  # Strawberry's: refuses exceptions and awaitables too
+        return step.is_type_of(item, None) is True
+    return not isinstance(item, Exception) and not is_awaitable(item)
 
 
-def _leaf(step: Step, value: Any) -> Any:
+def _leaf(step: Step, value: Any, is_awaitable: Callable[[Any], bool]) -> Any:
+    """A leaf's output (not null), or _FALLBACK where graphql-core would report an error."""
+    if type(value) not in _PLAIN and (isinstance(value, Exception) or is_awaitable(value)):
+        return _FALLBACK
     try:
         coerced = step.coerce(value)  # type: ignore[misc]
     except Exception:
